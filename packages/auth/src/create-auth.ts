@@ -1,0 +1,66 @@
+// Admin sign-in through better-auth on Tether's PostgreSQL (Kysely adapter). The auth models
+// are mapped onto the snake_case tables created by @tether/db's migrations.
+import { betterAuth } from 'better-auth';
+import type { Kysely } from 'kysely';
+import type { Database } from '@tether/db';
+
+export interface AuthOptions {
+  db: Kysely<Database>;
+  /** ≥ 32 characters; derive it from TETHER_SECRET so every node agrees. */
+  secret: string;
+  /** Public origin of the dashboard, e.g. http://localhost:3000 */
+  baseURL: string;
+  /** Sign-in attempts allowed per IP per minute. */
+  signInPerMinute?: number;
+}
+
+const stamp = { createdAt: 'created_at', updatedAt: 'updated_at' } as const;
+
+export function createAuth(opts: AuthOptions) {
+  return betterAuth({
+    database: { db: opts.db, type: 'postgres' },
+    secret: opts.secret,
+    baseURL: opts.baseURL,
+    basePath: '/api/auth',
+    telemetry: { enabled: false },
+    // Admins are created by `tether admin create` or the first-run setup page, never by self sign-up.
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10, maxPasswordLength: 256 },
+    user: { modelName: 'users', fields: { emailVerified: 'email_verified', ...stamp } },
+    session: {
+      modelName: 'sessions',
+      fields: { userId: 'user_id', expiresAt: 'expires_at', ipAddress: 'ip_address', userAgent: 'user_agent', ...stamp },
+      expiresIn: 60 * 60 * 12,
+      updateAge: 60 * 60,
+    },
+    account: {
+      modelName: 'accounts',
+      fields: {
+        userId: 'user_id',
+        accountId: 'account_id',
+        providerId: 'provider_id',
+        accessToken: 'access_token',
+        refreshToken: 'refresh_token',
+        idToken: 'id_token',
+        accessTokenExpiresAt: 'access_token_expires_at',
+        refreshTokenExpiresAt: 'refresh_token_expires_at',
+        ...stamp,
+      },
+    },
+    verification: { modelName: 'verifications', fields: { expiresAt: 'expires_at', ...stamp } },
+    rateLimit: {
+      enabled: true,
+      storage: 'database',
+      modelName: 'rate_limits',
+      fields: { lastRequest: 'last_request' },
+      window: 60,
+      max: 100,
+      customRules: { '/sign-in/email': { window: 60, max: opts.signInPerMinute ?? 5 } },
+    },
+    advanced: {
+      useSecureCookies: opts.baseURL.startsWith('https://'),
+      ipAddress: { ipAddressHeaders: ['x-forwarded-for'] },
+    },
+  });
+}
+
+export type TetherAuth = ReturnType<typeof createAuth>;

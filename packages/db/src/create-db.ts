@@ -1,0 +1,53 @@
+// createDb(): a Kysely instance on PostgreSQL — DATABASE_URL when given, otherwise the
+// embedded engine under the data directory.
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { resolveDataDir } from './data-dir.js';
+import { ensureEmbeddedServer } from './embedded.js';
+import type { Database } from './schema.js';
+
+// Return int8 (bigserial ids, counts) as strings but timestamps as Date: pg's defaults.
+// numeric/real come back as JS numbers for score columns.
+pg.types.setTypeParser(700, (v) => Number.parseFloat(v)); // float4
+pg.types.setTypeParser(701, (v) => Number.parseFloat(v)); // float8
+
+export interface DbHandle {
+  db: Kysely<Database>;
+  url: string;
+  engine: 'postgres' | 'embedded';
+  /** Closes the pool and, when this process owns the embedded server, stops it. */
+  close(): Promise<void>;
+}
+
+export interface CreateDbOptions {
+  url?: string | undefined;
+  dataDir?: string;
+  poolSize?: number;
+  log?: (line: string) => void;
+}
+
+export function createKysely(url: string, poolSize = 10): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+  // An idle client error (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function createDb(opts: CreateDbOptions = {}): Promise<DbHandle> {
+  const url = opts.url ?? process.env.DATABASE_URL;
+  if (url) {
+    const db = createKysely(url, opts.poolSize);
+    return { db, url, engine: 'postgres', close: () => db.destroy() };
+  }
+  const server = await ensureEmbeddedServer(opts.dataDir ?? resolveDataDir(), opts.log);
+  const db = createKysely(server.url, opts.poolSize);
+  return {
+    db,
+    url: server.url,
+    engine: 'embedded',
+    close: async () => {
+      await db.destroy();
+      await server.stop();
+    },
+  };
+}

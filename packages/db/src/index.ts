@@ -1,0 +1,12 @@
+export type * from './schema.js';
+export { createDb, createKysely, type DbHandle, type CreateDbOptions } from './create-db.js';
+export { ensureEmbeddedServer, EmbeddedDbError, type EmbeddedServer } from './embedded.js';
+export { resolveDataDir, findWorkspaceRoot } from './data-dir.js';
+export { migrateToLatest, pendingMigrations, MigrationError } from './migrate.js';
+export { isUniqueViolation, isCheckViolation } from './errors.js';
+export * from './repos/workspaces.js';
+export * from './repos/scenarios.js';
+export * from './repos/platforms.js';
+export * from './repos/tool-keys.js';
+export * from './repos/audit.js';
+export { sql, type Kysely, type Transaction } from 'kysely';

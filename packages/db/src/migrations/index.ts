@@ -1,0 +1,12 @@
+// Migrations are listed here (not discovered on disk) so they work from any bundler or cwd.
+// Names are dated; Kysely's Migrator runs them in name order, forward only.
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './2026-11-23T01-00_initial.js';
+
+const migrations: Record<string, Migration> = {
+  '2026-11-23T01-00_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
