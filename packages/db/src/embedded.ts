@@ -123,7 +123,12 @@ async function startOwned(
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const pgDir = join(dataDir, 'pg');
-  log(`Starting the embedded PostgreSQL (PGlite) in ${pgDir} — the first start takes a few seconds…`);
+  const { existsSync } = await import('node:fs');
+  log(
+    existsSync(join(pgDir, 'PG_VERSION'))
+      ? `Opening the embedded PostgreSQL (PGlite) in ${pgDir}…`
+      : `Creating the embedded PostgreSQL (PGlite) in ${pgDir} — the first start takes a few seconds…`,
+  );
   const started = Date.now();
   const db = await PGlite.create(pgDir);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 200 });

@@ -18,6 +18,12 @@ export interface ToolKeyChange {
   state: ToolKeyState;
   activatedAt?: Date | null;
   retiredAt?: Date | null;
+  /** Compare-and-set: the change applies only if the key is still in this state. */
+  expectedState?: ToolKeyState;
+}
+
+export class ToolKeyConflictError extends Error {
+  readonly code = 'tool_key_conflict';
 }
 
 export function createToolKeyStore(db: Kysely<Database>) {
@@ -57,7 +63,11 @@ export function createToolKeyStore(db: Kysely<Database>) {
             const set: { state: ToolKeyState; activated_at?: Date | null; retired_at?: Date | null } = { state: c.state };
             if (c.activatedAt !== undefined) set.activated_at = c.activatedAt;
             if (c.retiredAt !== undefined) set.retired_at = c.retiredAt;
-            await trx.updateTable('tool_keys').set(set).where('kid', '=', c.kid).execute();
+            let q = trx.updateTable('tool_keys').set(set).where('kid', '=', c.kid);
+            if (c.expectedState) q = q.where('state', '=', c.expectedState);
+            const r = await q.executeTakeFirst();
+            // Another node rotated first: abort the whole rotation (the transaction rolls back).
+            if (r.numUpdatedRows === 0n) throw new ToolKeyConflictError(`tool key ${c.kid} changed concurrently`);
           }
         }
         if (inserted.length > 0) await trx.insertInto('tool_keys').values(inserted.map(toRow)).execute();

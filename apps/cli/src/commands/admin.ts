@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { AdminError, createAuth, createWorkspaceAdmin } from '@tether/auth';
+import { deriveKey } from '@tether/crypto';
+import { loadMasterSecret } from '@tether/crypto';
+import { writeAudit } from '@tether/db';
+import { check, parseFlags } from '../args.js';
+import type { CliContext } from '../context.js';
+import { CliError } from '../output.js';
+
+const input = z.object({
+  email: z.email('must be an email address'),
+  password: z.string().min(10, 'must be at least 10 characters').max(256),
+  name: z.string().trim().min(1).max(120).optional(),
+});
+
+/** better-auth's secret is derived from the master secret, so every node computes the same. */
+export async function authSecret(ctx: CliContext): Promise<string> {
+  const { secret } = await loadMasterSecret({ env: ctx.env.TETHER_SECRET, dataDir: ctx.dataDir, production: ctx.env.NODE_ENV === 'production' });
+  return Buffer.from(deriveKey(secret, 'better-auth')).toString('base64url');
+}
+
+export async function adminCreate(ctx: CliContext, argv: string[]) {
+  const { flags } = parseFlags(argv, { workspace: 'string', email: 'string', password: 'string', name: 'string' });
+  const workspace = await ctx.workspace(flags.workspace as string | undefined);
+  const values = check(input, { email: flags.email, password: flags.password, name: flags.name });
+  const auth = createAuth({ db: ctx.handle.db, secret: await authSecret(ctx), baseURL: ctx.env.ADMIN_URL ?? 'http://localhost:3000' });
+  try {
+    const admin = await createWorkspaceAdmin(auth, ctx.handle.db, { workspaceId: workspace.id, ...values });
+    await writeAudit(ctx.handle.db, { workspace_id: workspace.id, actor: 'cli', action: 'admin.create', target_type: 'user', target_id: admin.userId, details: { email: admin.email } });
+    ctx.out.result({ ...admin, workspace: workspace.slug }, `Created admin ${admin.email} for workspace ${workspace.slug}`);
+  } catch (e) {
+    if (e instanceof AdminError) throw new CliError(`--${e.message}`, 2, e.code, [e.message.split(':')[0] ?? 'input']);
+    throw e;
+  }
+}

@@ -1,0 +1,46 @@
+// `tether up` (what `pnpm start` runs): owns the embedded database when no DATABASE_URL is
+// set, migrates, makes sure the tool has signing keys, then runs the runtime (and the admin
+// dashboard once it is built) as child processes pointed at the same database.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { findWorkspaceRoot } from '@tether/db';
+import { parseFlags } from '../args.js';
+import type { CliContext } from '../context.js';
+
+export async function up(ctx: CliContext, argv: string[]) {
+  parseFlags(argv, {});
+  const keys = await ctx.keySet();
+  const root = findWorkspaceRoot();
+  const env = { ...ctx.env, DATABASE_URL: ctx.handle.url, TETHER_DATA_DIR: ctx.dataDir };
+  const children: ChildProcess[] = [];
+  const start = (name: string, cwd: string, args: string[], extraEnv: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, args, { cwd, env: { ...env, ...extraEnv }, stdio: 'inherit' });
+    children.push(child);
+    child.on('exit', (code, signal) => {
+      ctx.out.info(`${name} exited (${signal ?? code}); stopping Tether.`);
+      void shutdown(code ?? 1);
+    });
+  };
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await ctx.close();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  const runtimeDir = join(root, 'apps', 'runtime');
+  start('runtime', runtimeDir, ['--import', 'tsx', 'src/main.ts']);
+  const adminBuild = join(root, 'apps', 'admin', 'build', 'index.js');
+  if (existsSync(adminBuild)) {
+    start('admin', join(root, 'apps', 'admin'), [adminBuild], { HOST: ctx.env.ADMIN_HOST ?? '127.0.0.1', PORT: ctx.env.ADMIN_PORT ?? '3000' });
+  }
+  ctx.out.info(`Database: ${ctx.handle.engine === 'embedded' ? `embedded PostgreSQL in ${ctx.dataDir}/pg` : 'DATABASE_URL'}; tool key ${keys.summary().current}.`);
+  // Keep running until a signal or a child exit ends us.
+  await new Promise(() => undefined);
+}
