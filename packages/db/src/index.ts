@@ -10,3 +10,5 @@ export * from './repos/platforms.js';
 export * from './repos/tool-keys.js';
 export * from './repos/audit.js';
 export { sql, type Kysely, type Transaction } from 'kysely';
+export * from './repos/launches.js';
+export * from './repos/provisioning.js';

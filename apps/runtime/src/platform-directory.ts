@@ -1,0 +1,59 @@
+// Platform lookups for login and launch, cached briefly per node. When a platform row
+// changes (an admin re-saved it), its cached JWKS is dropped: re-saving is how admins
+// refresh keys after an LMS rotation.
+import { listDeployments, type Database, type Kysely, type Platform } from '@tether/db';
+import type { RemoteJwksResolver } from '@tether/crypto';
+
+export interface PlatformEntry {
+  platform: Platform;
+  deploymentIds: Set<string>;
+}
+
+export type PlatformLookup = { ok: true; entry: PlatformEntry } | { ok: false; code: 'unknown_platform' | 'ambiguous_platform'; count: number };
+
+export function createPlatformDirectory(db: Kysely<Database>, jwks: RemoteJwksResolver, ttlMs = 10_000) {
+  const byId = new Map<string, { entry: PlatformEntry; expires: number }>();
+  const byIssuer = new Map<string, { ids: string[]; expires: number }>();
+  const seenVersion = new Map<string, number>();
+
+  async function load(platform: Platform): Promise<PlatformEntry> {
+    const version = platform.updated_at.getTime();
+    const prev = seenVersion.get(platform.id);
+    if (prev !== undefined && prev !== version) jwks.invalidate(platform.jwks_url);
+    seenVersion.set(platform.id, version);
+    const deployments = await listDeployments(db, platform.id);
+    const entry = { platform, deploymentIds: new Set(deployments.map((d) => d.deployment_id)) };
+    byId.set(platform.id, { entry, expires: Date.now() + ttlMs });
+    return entry;
+  }
+
+  return {
+    async findForLogin(issuer: string, clientId: string | undefined): Promise<PlatformLookup> {
+      const key = `${issuer}\n${clientId ?? ''}`;
+      const cached = byIssuer.get(key);
+      if (cached && cached.expires > Date.now() && cached.ids.length === 1) {
+        const hit = byId.get(cached.ids[0]!);
+        if (hit && hit.expires > Date.now()) return { ok: true, entry: hit.entry };
+      }
+      let q = db.selectFrom('platforms').selectAll().where('issuer', '=', issuer);
+      if (clientId !== undefined) q = q.where('client_id', '=', clientId);
+      const rows = await q.limit(2).execute();
+      if (rows.length === 0) return { ok: false, code: 'unknown_platform', count: 0 };
+      if (rows.length > 1) return { ok: false, code: 'ambiguous_platform', count: rows.length };
+      byIssuer.set(key, { ids: [rows[0]!.id], expires: Date.now() + ttlMs });
+      return { ok: true, entry: await load(rows[0]!) };
+    },
+    async findById(id: string): Promise<PlatformEntry | undefined> {
+      const hit = byId.get(id);
+      if (hit && hit.expires > Date.now()) return hit.entry;
+      const row = await db.selectFrom('platforms').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? load(row) : undefined;
+    },
+    /** After this node records a learned deployment, remember it without waiting for the TTL. */
+    rememberDeployment(platformId: string, deploymentId: string) {
+      byId.get(platformId)?.entry.deploymentIds.add(deploymentId);
+    },
+  };
+}
+
+export type PlatformDirectory = ReturnType<typeof createPlatformDirectory>;

@@ -1,0 +1,43 @@
+// Ending a protocol request: failures are recorded (launch row + events, one statement),
+// logged with the correlation ID, and answered with the learner error page.
+import type { Context } from 'hono';
+import { recordFailure } from '@tether/db';
+import { ERROR_CATALOG, type LtiErrorCode } from '@tether/lti';
+import type { RuntimeDeps } from './deps.js';
+import { errorPage } from './pages/error-page.js';
+import { pageHeaders, randomToken } from './security.js';
+import type { Timeline } from './timeline.js';
+
+export interface FailureContext {
+  step: string;
+  workspaceId?: string | null;
+  platformId?: string | null;
+  issuer?: string | null;
+  clientId?: string | null;
+  note?: string;
+  details?: Record<string, unknown>;
+}
+
+export async function fail(c: Context, deps: RuntimeDeps, timeline: Timeline, code: LtiErrorCode, f: FailureContext): Promise<Response> {
+  timeline.error(f.step, code, { ...(f.details ?? {}), ...(f.note ? { note: f.note } : {}) });
+  timeline.error('failed', code, { status: ERROR_CATALOG[code].status });
+  try {
+    await recordFailure(
+      deps.db,
+      { correlationId: timeline.correlationId, workspaceId: f.workspaceId ?? null, platformId: f.platformId ?? null, issuer: f.issuer ?? null, clientId: f.clientId ?? null, errorCode: code },
+      timeline.events,
+    );
+  } catch (e) {
+    deps.logger.error({ correlationId: timeline.correlationId, err: e }, 'could not record launch failure');
+  }
+  deps.logger.warn({ correlationId: timeline.correlationId, code, step: f.step, ...(f.details ?? {}) }, `launch failed: ${code}`);
+  return page(c, ERROR_CATALOG[code].status, timeline.correlationId, (nonce) => errorPage({ code, correlationId: timeline.correlationId, nonce, note: f.note }));
+}
+
+export async function page(c: Context, status: number, correlationId: string | null, render: (nonce: string) => unknown): Promise<Response> {
+  const nonce = randomToken(16);
+  const body = String(await render(nonce));
+  const headers: Record<string, string> = { ...pageHeaders(nonce), 'content-type': 'text/html; charset=utf-8' };
+  if (correlationId) headers['x-correlation-id'] = correlationId;
+  return new Response(body, { status, headers });
+}

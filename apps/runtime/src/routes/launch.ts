@@ -1,0 +1,150 @@
+// Hop 2 — the launch (redirect URI). Reads top to bottom like DESIGN.md: state → signature
+// → claims → deployment → message type → scenario → provision → land. Every check has its
+// own error code; a failure records the timeline and creates nothing.
+import type { Context } from 'hono';
+import { deleteCookie, getCookie } from 'hono/cookie';
+import { appendEvents, consumeLoginState, findScenarioByRef, type Scenario } from '@tether/db';
+import { isLtiError, isInstructor, LtiError, MESSAGE_TYPE, toolEndpoints, validateIdToken } from '@tether/lti';
+import type { RuntimeDeps } from '../deps.js';
+import { completeLaunch } from '../launch/complete-launch.js';
+import { toLaunchRecord, type LaunchRecord } from '../launch/launch-record.js';
+import { storageLaunchPage } from '../pages/storage-pages.js';
+import type { PlatformEntry } from '../platform-directory.js';
+import { redactClaims } from '../redact.js';
+import { fail, page } from '../respond.js';
+import { newCorrelationId, stateCookieName } from '../security.js';
+import { Timeline } from '../timeline.js';
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+export function launchHandler(deps: RuntimeDeps) {
+  const toolOrigin = new URL(deps.config.PUBLIC_URL).origin;
+
+  return async (c: Context): Promise<Response> => {
+    const form = (c.req.header('content-type') ?? '').includes('form') ? await c.req.parseBody() : {};
+    const idToken = str(form.id_token);
+    const stateParam = str(form.state);
+    let timeline = new Timeline(newCorrelationId());
+
+    // The platform may answer the auth request with an error instead of a token.
+    if (str(form.error)) {
+      const known = stateParam ? await consumeLoginState(deps.db, stateParam) : undefined;
+      if (known && 'state' in known) timeline = new Timeline(known.state.correlation_id);
+      const s = known && 'state' in known ? known.state : undefined;
+      return fail(c, deps, timeline, 'platform_error', {
+        step: 'launch_received',
+        workspaceId: s?.workspace_id, platformId: s?.platform_id, issuer: s?.issuer, clientId: s?.client_id,
+        note: `${str(form.error)}${str(form.error_description) ? `: ${str(form.error_description)}` : ''}`.slice(0, 300),
+      });
+    }
+    if (!stateParam) return fail(c, deps, timeline, 'invalid_request', { step: 'launch_received', note: 'the launch has no state parameter' });
+
+    // 1. State: single use, consumed atomically; the timeline continues under the login's correlation ID.
+    const consumed = await consumeLoginState(deps.db, stateParam);
+    if (!consumed.ok && consumed.reason === 'unknown') return fail(c, deps, timeline, 'state_unknown', { step: 'state' });
+    const login = consumed.state;
+    timeline = new Timeline(login.correlation_id);
+    const who = { workspaceId: login.workspace_id, platformId: login.platform_id, issuer: login.issuer, clientId: login.client_id };
+    timeline.ok('launch_received', { has_id_token: !!idToken, lti_storage_target: str(form.lti_storage_target) ?? null });
+    if (!consumed.ok) return fail(c, deps, timeline, consumed.reason === 'consumed' ? 'nonce_replayed' : 'state_expired', { step: 'state', ...who });
+
+    const cookieName = stateCookieName(stateParam);
+    const cookie = getCookie(c, cookieName);
+    let binding: 'cookie' | 'platform_storage';
+    if (cookie === stateParam) binding = 'cookie';
+    else if (cookie !== undefined) return fail(c, deps, timeline, 'state_unknown', { step: 'state', ...who, note: 'the state cookie of this browser holds another state' });
+    else if (str(form.lti_storage_target) || login.storage === 'platform_storage') binding = 'platform_storage';
+    else return fail(c, deps, timeline, 'state_missing', { step: 'state', ...who, details: { user_agent: c.req.header('user-agent')?.slice(0, 200) ?? null } });
+    timeline.ok('state', { binding, ...(binding === 'platform_storage' ? { pending: 'checked in the browser via lti.get_data' } : {}) });
+
+    // 2. Signature and claims, against the platform that issued this state.
+    const entry = await deps.platforms.findById(login.platform_id);
+    if (!entry) return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who, note: 'the connection was removed after the login' });
+    const { platform } = entry;
+    let record: LaunchRecord;
+    try {
+      const validated = await validateIdToken(idToken, {
+        platform: { issuer: platform.issuer, clientId: platform.client_id, jwksUrl: platform.jwks_url },
+        expectedNonce: login.nonce,
+        keys: deps.jwks,
+        clockToleranceSec: deps.config.CLOCK_SKEW_SEC,
+        maxAgeSec: deps.config.ID_TOKEN_MAX_AGE_SEC,
+        trace: (step, details) => {
+          if (step === 'signature') timeline.ok(step, details);
+        },
+      });
+      record = toLaunchRecord(validated);
+      timeline.ok('claims', { message_type: validated.messageType, deployment_id: validated.deploymentId, claims: redactClaims(validated.claims) });
+    } catch (e) {
+      if (!isLtiError(e)) throw e;
+      const step = ['jwt_malformed', 'alg_not_allowed', 'kid_missing', 'kid_not_found', 'jwks_unreachable', 'bad_signature'].includes(e.code) ? 'signature' : 'claims';
+      return fail(c, deps, timeline, e.code, { step, ...who, note: e.message, details: e.details });
+    }
+
+    // 3. Deployment: the login's hint must match; unknown ones are refused (strict) or learned.
+    if (login.deployment_id_hint && login.deployment_id_hint !== record.deploymentId) {
+      return fail(c, deps, timeline, 'deployment_mismatch', { step: 'deployment', ...who, details: { login: login.deployment_id_hint, claim: record.deploymentId } });
+    }
+    const known = entry.deploymentIds.has(record.deploymentId);
+    if (!known && platform.deployment_policy === 'strict') {
+      return fail(c, deps, timeline, 'unknown_deployment', { step: 'deployment', ...who, details: { deployment_id: record.deploymentId, policy: 'strict' } });
+    }
+    timeline.ok('deployment', { deployment_id: record.deploymentId, known, ...(known ? {} : { learned: true }) });
+
+    // 4. Message type and where it goes. Deep linking is a later step.
+    if (record.messageType !== MESSAGE_TYPE.resourceLink) {
+      return fail(c, deps, timeline, 'unsupported_message_type', { step: 'message_type', ...who, details: { message_type: record.messageType } });
+    }
+    if (!record.targetLinkUri || new URL(record.targetLinkUri).origin !== toolOrigin) {
+      return fail(c, deps, timeline, 'target_link_uri_invalid', { step: 'message_type', ...who, details: { target_link_uri: record.targetLinkUri } });
+    }
+    const scenarioRef = record.custom.scenario_id?.trim();
+    const scenario = scenarioRef ? await findScenarioByRef(deps.db, platform.workspace_id, scenarioRef) : undefined;
+    if (!scenario) {
+      return fail(c, deps, timeline, 'scenario_not_found', {
+        step: 'scenario', ...who,
+        note: scenarioRef ? `scenario_id=${scenarioRef} does not match a scenario of this workspace` : 'the activity has no custom parameter scenario_id',
+        details: { scenario_id: scenarioRef ?? null },
+      });
+    }
+    timeline.ok('scenario', { scenario_id: scenario.id, slug: scenario.slug, by: scenarioRef === scenario.id ? 'id' : 'slug' });
+
+    // Cookie-less: the browser proves the state from platform storage before we go on.
+    if (binding === 'platform_storage') return storageCheck(c, deps, timeline, entry, record, scenario.id, stateParam, str(form.lti_storage_target));
+
+    // 5. Provision, store, land.
+    deleteCookie(c, cookieName, { path: '/lti', secure: true, sameSite: 'None', partitioned: true });
+    return land(c, deps, timeline, entry, record, scenario, !known);
+  };
+}
+
+async function land(c: Context, deps: RuntimeDeps, timeline: Timeline, entry: PlatformEntry, record: LaunchRecord, scenario: Scenario, learn: boolean) {
+  const who = { workspaceId: entry.platform.workspace_id, platformId: entry.platform.id, issuer: entry.platform.issuer, clientId: entry.platform.client_id };
+  try {
+    const done = await completeLaunch(deps, timeline, { entry, record, scenario, learnDeployment: learn });
+    deps.logger.info({ correlationId: timeline.correlationId, launchId: done.launchId, instructor: isInstructor(record.roles) }, 'launch landed');
+    c.header('x-correlation-id', timeline.correlationId);
+    c.header('cache-control', 'no-store');
+    c.header('referrer-policy', 'no-referrer');
+    return c.redirect(`/learn?session=${encodeURIComponent(done.sessionToken)}`, 303);
+  } catch (e) {
+    if (e instanceof LtiError) return fail(c, deps, timeline, e.code, { step: 'provisioning', ...who, note: e.message });
+    throw e;
+  }
+}
+
+async function storageCheck(c: Context, deps: RuntimeDeps, timeline: Timeline, entry: PlatformEntry, record: LaunchRecord, scenarioId: string, state: string, target: string | undefined) {
+  const { token } = await deps.tokens.sign({
+    purpose: 'launch-continue',
+    data: { cid: timeline.correlationId, platform: entry.platform.id, scenario: scenarioId, learn: entry.deploymentIds.has(record.deploymentId) ? '0' : '1', record: JSON.stringify(record) },
+    ttlSec: 120,
+  });
+  // Events so far are kept now; the continuation appends the rest.
+  await appendEvents(deps.db, timeline.correlationId, entry.platform.workspace_id, timeline.events);
+  const continueUrl = `${toolEndpoints(deps.config.PUBLIC_URL).launch}/continue?token=${encodeURIComponent(token)}`;
+  return page(c, 200, timeline.correlationId, (nonce) =>
+    storageLaunchPage({ nonce, continueUrl, platformOrigin: new URL(entry.platform.auth_login_url).origin, target: target ?? '_parent', state }),
+  );
+}
+
+export { land };

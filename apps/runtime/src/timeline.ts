@@ -1,0 +1,26 @@
+// Collects a request's launch events in memory (step, outcome, code, time since the previous
+// step, redacted details) and writes them in one batch with the request's last statement.
+import type { EventInput } from '@tether/db';
+
+export class Timeline {
+  readonly events: EventInput[] = [];
+  #last = performance.now();
+
+  constructor(readonly correlationId: string) {}
+
+  ok(step: string, details: Record<string, unknown> = {}) {
+    this.#push(step, 'ok', null, details);
+  }
+  info(step: string, details: Record<string, unknown> = {}) {
+    this.#push(step, 'info', null, details);
+  }
+  error(step: string, code: string, details: Record<string, unknown> = {}) {
+    this.#push(step, 'error', code, details);
+  }
+
+  #push(step: string, outcome: EventInput['outcome'], code: string | null, details: Record<string, unknown>) {
+    const now = performance.now();
+    this.events.push({ step, outcome, error_code: code, duration_ms: Math.round((now - this.#last) * 100) / 100, details, at: new Date() });
+    this.#last = now;
+  }
+}
