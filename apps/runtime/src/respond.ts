@@ -1,7 +1,7 @@
 // Ending a protocol request: failures are recorded (launch row + events, one statement),
 // logged with the correlation ID, and answered with the learner error page.
 import type { Context } from 'hono';
-import { recordFailure } from '@tether/db';
+import { appendEvents, recordFailure } from '@tether/db';
 import { ERROR_CATALOG, type LtiErrorCode } from '@tether/lti';
 import type { RuntimeDeps } from './deps.js';
 import { errorPage } from './pages/error-page.js';
@@ -22,7 +22,10 @@ export async function fail(c: Context, deps: RuntimeDeps, timeline: Timeline, co
   timeline.error(f.step, code, { ...(f.details ?? {}), ...(f.note ? { note: f.note } : {}) });
   timeline.error('failed', code, { status: ERROR_CATALOG[code].status });
   try {
-    await recordFailure(
+    // A replay must not touch the launch it replays (which may be landing right now on
+    // another request): it only adds its events to that timeline.
+    if (code === 'nonce_replayed') await appendEvents(deps.db, timeline.correlationId, f.workspaceId ?? null, timeline.events);
+    else await recordFailure(
       deps.db,
       { correlationId: timeline.correlationId, workspaceId: f.workspaceId ?? null, platformId: f.platformId ?? null, issuer: f.issuer ?? null, clientId: f.clientId ?? null, errorCode: code },
       timeline.events,
@@ -31,7 +34,10 @@ export async function fail(c: Context, deps: RuntimeDeps, timeline: Timeline, co
     deps.logger.error({ correlationId: timeline.correlationId, err: e }, 'could not record launch failure');
   }
   deps.logger.warn({ correlationId: timeline.correlationId, code, step: f.step, ...(f.details ?? {}) }, `launch failed: ${code}`);
-  return page(c, ERROR_CATALOG[code].status, timeline.correlationId, (nonce) => errorPage({ code, correlationId: timeline.correlationId, nonce, note: f.note }));
+  const res = await page(c, ERROR_CATALOG[code].status, timeline.correlationId, (nonce) => errorPage({ code, correlationId: timeline.correlationId, nonce, note: f.note }));
+  // Machine-readable for LMS-side tooling and tests; the page says the same in words.
+  res.headers.set('x-tether-error', code);
+  return res;
 }
 
 export async function page(c: Context, status: number, correlationId: string | null, render: (nonce: string) => unknown): Promise<Response> {
