@@ -1,5 +1,5 @@
 /** Building, tampering and signing the id_token a launch carries. */
-import { base64url, CompactSign, type JWSHeaderParameters } from 'jose';
+import { base64url, CompactSign, type CompactJWSHeaderParameters } from 'jose';
 import { CLAIM, CLAIM_SHORT_NAMES } from './constants.js';
 import type { KeyStore } from './keys.js';
 import type { Tamper } from './types.js';
@@ -72,13 +72,13 @@ export async function signPlatformJwt(
   } else if (tamper?.alg === 'HS256') {
     // Algorithm-confusion attack: HMAC keyed with the platform's *public* key.
     const secret = new TextEncoder().encode(await keys.currentPublicPem());
-    const h: JWSHeaderParameters = { alg: 'HS256', typ: 'JWT' };
+    const h: CompactJWSHeaderParameters = { alg: 'HS256', typ: 'JWT' };
     if (kid !== undefined) h.kid = kid;
     header = { ...h };
     token = await new CompactSign(bytes).setProtectedHeader(h).sign(secret);
   } else {
     const key = tamper?.wrongKey ? (await keys.rogueKey()).privateKey : keys.current.privateKey;
-    const h: JWSHeaderParameters = { alg: 'RS256', typ: 'JWT' };
+    const h: CompactJWSHeaderParameters = { alg: 'RS256', typ: 'JWT' };
     if (kid !== undefined) h.kid = kid;
     header = { ...h };
     token = await new CompactSign(bytes).setProtectedHeader(h).sign(key);

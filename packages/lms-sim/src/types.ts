@@ -7,6 +7,8 @@ export interface LmsSimOptions {
   port?: number;
   /** Host to bind (startLmsSim only). Default 127.0.0.1. */
   host?: string;
+  /** Base URL the sim is reachable at, when it differs from http://host:port (proxy, container). */
+  publicUrl?: string;
   /** Platform issuer. Default: the sim's own base URL. */
   issuer?: string;
   /** Default tool client_id. Default: a random id. A tool is registered under it by `registerTool`. */
@@ -194,8 +196,7 @@ export interface IssuedIdToken {
   at: number;
 }
 
-export interface LineItem {
-  id: string;
+export interface LineItemFields {
   label: string;
   scoreMaximum: number;
   resourceId?: string;
@@ -204,7 +205,11 @@ export interface LineItem {
   startDateTime?: string;
   endDateTime?: string;
   gradesReleased?: boolean;
-  [k: string]: unknown;
+}
+
+export interface LineItem extends LineItemFields {
+  /** The line item URL. */
+  id: string;
 }
 
 export interface CreateLineItemInput {

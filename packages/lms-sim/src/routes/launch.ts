@@ -1,0 +1,307 @@
+/** Browser-facing routes: auth endpoint, JWKS, deep-linking return, a small human UI. */
+import type { Context, Hono } from 'hono';
+import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
+import { CLAIM, PRODUCT_FAMILY_CODE, ROLE } from '../constants.js';
+import { autoPostForm, escapeHtml, page } from '../html.js';
+import { html, json } from '../http.js';
+import { applyClaimTamper, launchTimes, signPlatformJwt } from '../id-token.js';
+import { SIM_USER_AGENT, type LmsSimulator, type PendingLaunch } from '../sim.js';
+import { isRecord, nowSec } from '../util.js';
+
+async function readParams(c: Context): Promise<URLSearchParams> {
+  if (c.req.method === 'GET') return new URL(c.req.url).searchParams;
+  const text = await c.req.text();
+  const params = new URLSearchParams(text);
+  // Also honour query parameters on a POST (some tools put them there); the body wins.
+  for (const [k, v] of new URL(c.req.url).searchParams) if (!params.has(k)) params.set(k, v);
+  return params;
+}
+
+function authError(error: string, description: string, parameter?: string): Response {
+  return json(400, { error, error_description: description, ...(parameter ? { parameter } : {}) });
+}
+
+/** Build the id_token payload for a pending launch (before tamper). */
+export function buildLaunchClaims(sim: LmsSimulator, p: PendingLaunch, nonce: string): Record<string, unknown> {
+  const { iat, exp } = launchTimes(p.tamper);
+  const claims: Record<string, unknown> = {
+    iss: sim.issuer,
+    aud: p.audArray ? [p.clientId] : p.clientId,
+    azp: p.clientId,
+    iat,
+    exp,
+    nonce,
+  };
+  if (p.user !== 'anonymous') {
+    for (const [k, v] of Object.entries(p.user)) if (v !== undefined) claims[k] = v;
+  }
+  claims[CLAIM.messageType] = p.messageType;
+  claims[CLAIM.version] = '1.3.0';
+  claims[CLAIM.deploymentId] = p.deploymentId;
+  claims[CLAIM.targetLinkUri] = p.targetLinkUri;
+  if (p.resourceLink) claims[CLAIM.resourceLink] = { ...p.resourceLink };
+  claims[CLAIM.roles] = [...p.roles];
+  if (p.context) claims[CLAIM.context] = { ...p.context };
+  claims[CLAIM.toolPlatform] = {
+    guid: sim.platformGuid,
+    name: sim.platformName(),
+    version: '1.0.0-sim',
+    product_family_code: PRODUCT_FAMILY_CODE[sim.mode],
+  };
+  if (p.custom) claims[CLAIM.custom] = { ...p.custom };
+  claims[CLAIM.launchPresentation] = { ...p.launchPresentation };
+  if (p.ags) claims[CLAIM.ags] = { ...p.ags, scope: [...p.ags.scope] };
+  if (p.nrps) claims[CLAIM.nrps] = { ...p.nrps };
+  if (p.deepLinking) claims[CLAIM.deepLinkingSettings] = { ...p.deepLinking };
+  Object.assign(claims, p.extraClaims);
+  return claims;
+}
+
+export function installLaunchRoutes(app: Hono, sim: LmsSimulator): void {
+  // ------------------------------------------------------------------ OIDC auth endpoint
+  const auth = async (c: Context): Promise<Response> => {
+    sim.state.stats.authRequests++;
+    const q = await readParams(c);
+    const get = (k: string): string => q.get(k) ?? '';
+
+    const clientId = get('client_id');
+    if (!clientId) return authError('invalid_request', 'client_id is required', 'client_id');
+    const tool = sim.tool(clientId);
+    if (!tool) return authError('unauthorized_client', `unknown client_id "${clientId}"`, 'client_id');
+
+    const redirectUri = get('redirect_uri');
+    if (!redirectUri) return authError('invalid_request', 'redirect_uri is required', 'redirect_uri');
+    if (!tool.redirectUris.includes(redirectUri)) {
+      return authError(
+        'invalid_request',
+        `invalid redirect_uri "${redirectUri}": not registered for client_id "${clientId}" ` +
+          `(registered: ${tool.redirectUris.map((u) => `"${u}"`).join(', ')}; matched exactly, trailing slash included)`,
+        'redirect_uri',
+      );
+    }
+
+    const scopes = get('scope').split(/\s+/).filter(Boolean);
+    if (!scopes.includes('openid')) return authError('invalid_scope', 'scope must be "openid"', 'scope');
+    if (get('response_type') !== 'id_token') {
+      return authError('unsupported_response_type', 'response_type must be "id_token"', 'response_type');
+    }
+    if (get('response_mode') !== 'form_post') {
+      return authError('invalid_request', 'response_mode must be "form_post"', 'response_mode');
+    }
+    if (get('prompt') !== 'none') return authError('invalid_request', 'prompt must be "none"', 'prompt');
+
+    const loginHint = get('login_hint');
+    if (!loginHint) return authError('invalid_request', 'login_hint is required', 'login_hint');
+    const messageHint = get('lti_message_hint');
+    if (!messageHint) return authError('invalid_request', 'lti_message_hint is required', 'lti_message_hint');
+    const pending = sim.pendingLaunch(messageHint);
+    if (!pending) {
+      return authError('invalid_request', 'unknown or expired lti_message_hint (no pending launch)', 'lti_message_hint');
+    }
+    if (pending.loginHint !== loginHint) {
+      return authError('invalid_request', 'login_hint does not match the launch (it must be echoed unchanged)', 'login_hint');
+    }
+    if (pending.clientId !== clientId) {
+      return authError('invalid_request', `client_id "${clientId}" does not match the launch`, 'client_id');
+    }
+    const state = get('state');
+    if (!state) return authError('invalid_request', 'state is required', 'state');
+    const nonce = get('nonce');
+    if (!nonce) return authError('invalid_request', 'nonce is required', 'nonce');
+
+    pending.uses++;
+    const tamper = pending.tamper;
+    const fields: Record<string, string> = {};
+
+    if (tamper?.postError) {
+      fields.error = tamper.postError.error;
+      if (tamper.postError.error_description) fields.error_description = tamper.postError.error_description;
+      fields.state = tamper.state ?? state;
+      if (pending.storageTarget) fields.lti_storage_target = pending.storageTarget;
+      return html(200, autoPostForm(redirectUri, fields, 'Launch error'));
+    }
+
+    let idToken: string;
+    let header: Record<string, unknown> | null = null;
+    let claims: Record<string, unknown> | null = null;
+    if (tamper?.replayOf) {
+      idToken = tamper.replayOf;
+    } else {
+      claims = applyClaimTamper(buildLaunchClaims(sim, pending, nonce), tamper);
+      const signed = await signPlatformJwt(sim.keyStore, claims, tamper);
+      idToken = signed.token;
+      header = signed.header;
+    }
+    sim.state.issued.push({ idToken, header, claims, state, redirectUri, messageHint, at: Date.now() });
+    sim.state.stats.idTokensIssued++;
+
+    fields.id_token = idToken;
+    fields.state = tamper?.state ?? state;
+    if (pending.storageTarget) fields.lti_storage_target = pending.storageTarget;
+    return html(200, autoPostForm(redirectUri, fields, 'Launching…'));
+  };
+  app.get('/auth', auth);
+  app.post('/auth', auth);
+
+  // ------------------------------------------------------------------ JWKS
+  app.get('/jwks', () => {
+    sim.state.stats.jwksRequests++;
+    return new Response(JSON.stringify(sim.jwks()), {
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'max-age=300' },
+    });
+  });
+
+  // ------------------------------------------------------------------ deep-linking return
+  app.post('/deep_link_return', async (c) => {
+    sim.state.stats.deepLinkResponses++;
+    const form = new URLSearchParams(await c.req.text());
+    const jwt = form.get('JWT') ?? '';
+    const errors: string[] = [];
+    let header: Record<string, unknown> | null = null;
+    let claims: Record<string, unknown> | null = null;
+    try {
+      header = decodeProtectedHeader(jwt) as Record<string, unknown>;
+      claims = decodeJwt(jwt) as Record<string, unknown>;
+    } catch {
+      errors.push(jwt ? 'JWT is not a compact JWS' : 'form field "JWT" is missing');
+    }
+    if (header && claims) errors.push(...(await checkDeepLinkResponse(sim, jwt, header, claims)));
+    sim.state.deepLinkResponses.push({ jwt, header, claims, errors, at: Date.now() });
+    const items = claims && Array.isArray(claims[CLAIM.dlContentItems]) ? (claims[CLAIM.dlContentItems] as unknown[]) : [];
+    if (errors.length) {
+      return html(
+        400,
+        page('Deep linking failed', `<ul>${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`),
+      );
+    }
+    return html(
+      200,
+      page(
+        'Content added',
+        `<p>${items.length} item(s) received.</p><pre>${escapeHtml(JSON.stringify(items, null, 2))}</pre>`,
+      ),
+    );
+  });
+
+  app.get('/return', (c) => {
+    const q = new URL(c.req.url).searchParams;
+    const msg = q.get('lti_msg') ?? q.get('lti_errormsg') ?? '';
+    return html(200, page('Back in the LMS', `<p>The tool sent you back.</p><p>${escapeHtml(msg)}</p><p><a href="/">Home</a></p>`));
+  });
+
+  // ------------------------------------------------------------------ human UI
+  app.get('/', () => {
+    const tools = sim.tools();
+    const rows = tools
+      .map((t) => {
+        const id = encodeURIComponent(t.clientId);
+        return `<tr><td><code>${escapeHtml(t.clientId)}</code></td><td>${escapeHtml(t.name)}</td><td>${escapeHtml(
+          t.loginUrl,
+        )}</td><td><a href="/launch?client_id=${id}&as=learner">learner</a> · <a href="/launch?client_id=${id}&as=instructor">instructor</a> · <a href="/launch?client_id=${id}&as=instructor&type=deep_linking">deep link</a></td></tr>`;
+      })
+      .join('');
+    const e = sim.endpoints;
+    return html(
+      200,
+      page(
+        `${sim.platformName()} — LTI 1.3 platform simulator`,
+        `<table>
+<tr><th>issuer</th><td><code>${escapeHtml(sim.issuer)}</code></td></tr>
+<tr><th>client_id (default)</th><td><code>${escapeHtml(sim.clientId)}</code></td></tr>
+<tr><th>deployment_id (default)</th><td><code>${escapeHtml(sim.deploymentId)}</code></td></tr>
+<tr><th>auth</th><td><code>${escapeHtml(e.auth)}</code></td></tr>
+<tr><th>token</th><td><code>${escapeHtml(e.token)}</code></td></tr>
+<tr><th>jwks</th><td><code>${escapeHtml(e.jwks)}</code></td></tr>
+<tr><th>openid configuration</th><td><code>${escapeHtml(e.openidConfiguration)}</code></td></tr>
+</table>
+<h2>Registered tools</h2>
+${tools.length ? `<table><tr><th>client_id</th><th>name</th><th>login URL</th><th>launch as</th></tr>${rows}</table>` : '<p>None yet.</p>'}
+<h2>Dynamic registration</h2>
+<form method="get" action="/start-registration">
+  <label>Tool registration URL <input name="url" size="60" placeholder="http://localhost:3000/lti/register"></label>
+  <button type="submit">Register</button>
+</form>`,
+      ),
+    );
+  });
+
+  app.get('/launch', (c) => {
+    const q = new URL(c.req.url).searchParams;
+    const as = q.get('as') ?? 'learner';
+    const isInstructor = as === 'instructor';
+    try {
+      const init = sim.loginInitiation({
+        clientId: q.get('client_id') ?? undefined,
+        roles: isInstructor ? [ROLE.instructor] : [ROLE.learner],
+        user: isInstructor
+          ? { sub: 'sim-instructor-1', name: 'Grace Hopper', given_name: 'Grace', family_name: 'Hopper', email: 'grace.hopper@example.edu' }
+          : undefined,
+        messageType: q.get('type') === 'deep_linking' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest',
+      });
+      return html(200, autoPostForm(init.loginUrl, init.params, 'Opening the tool…'));
+    } catch (err) {
+      return html(400, page('Cannot launch', `<p>${escapeHtml((err as Error).message)}</p>`));
+    }
+  });
+
+  app.get('/start-registration', (c) => {
+    const target = new URL(c.req.url).searchParams.get('url');
+    if (!target || !/^https?:\/\//.test(target)) return html(400, page('Bad URL', '<p>Give the tool registration URL.</p>'));
+    return c.redirect(sim.startRegistration({ toolRegistrationUrl: target }), 302);
+  });
+}
+
+async function fetchToolJwks(sim: LmsSimulator, url: string): Promise<JSONWebKeySet> {
+  sim.state.stats.toolJwksFetches++;
+  const res = await fetch(url, { headers: { accept: 'application/json', 'user-agent': SIM_USER_AGENT } });
+  if (!res.ok) throw new Error(`tool JWKS ${url} answered ${res.status}`);
+  const body: unknown = await res.json();
+  if (!isRecord(body) || !Array.isArray(body.keys)) throw new Error(`tool JWKS ${url} is not a JWKS`);
+  return body as unknown as JSONWebKeySet;
+}
+
+export { fetchToolJwks };
+
+async function checkDeepLinkResponse(
+  sim: LmsSimulator,
+  jwt: string,
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+): Promise<string[]> {
+  const errors: string[] = [];
+  if (header.alg !== 'RS256') errors.push(`alg must be RS256 (got ${String(header.alg)})`);
+  if (typeof header.kid !== 'string' || !header.kid) errors.push('kid header missing');
+  const iss = typeof claims.iss === 'string' ? claims.iss : '';
+  const tool = sim.tool(iss);
+  if (!tool) {
+    errors.push(`iss "${iss}" is not a registered client_id`);
+    return errors;
+  }
+  try {
+    const jwks = await fetchToolJwks(sim, tool.jwksUrl);
+    await compactVerify(jwt, createLocalJWKSet(jwks), { algorithms: ['RS256'] });
+  } catch (err) {
+    errors.push(`signature check failed: ${(err as Error).message}`);
+  }
+  const aud = claims.aud;
+  const audOk = aud === sim.issuer || (Array.isArray(aud) && aud.includes(sim.issuer));
+  if (!audOk) errors.push(`aud must be the platform issuer "${sim.issuer}"`);
+  const now = nowSec();
+  if (typeof claims.exp !== 'number' || claims.exp <= now) errors.push('exp missing or in the past');
+  if (typeof claims.iat !== 'number') errors.push('iat missing');
+  if (typeof claims.nonce !== 'string' || !claims.nonce) errors.push('nonce missing');
+  if (claims[CLAIM.messageType] !== 'LtiDeepLinkingResponse') errors.push('message_type must be LtiDeepLinkingResponse');
+  if (claims[CLAIM.version] !== '1.3.0') errors.push('version must be 1.3.0');
+  const dep = claims[CLAIM.deploymentId];
+  if (typeof dep !== 'string' || !tool.deploymentIds.includes(dep)) errors.push(`deployment_id "${String(dep)}" unknown`);
+  if (!Array.isArray(claims[CLAIM.dlContentItems])) errors.push('content_items must be an array');
+  const sent = sim.state.deepLinkData.get(tool.clientId) ?? [];
+  const data = claims[CLAIM.dlData];
+  if (data !== undefined) {
+    if (typeof data !== 'string' || !sent.includes(data)) errors.push('data claim does not match any deep linking request');
+  } else if (sent[sent.length - 1] !== undefined) {
+    errors.push('data claim missing: the request carried data, which must be echoed');
+  }
+  return errors;
+}
