@@ -121,7 +121,7 @@ async function startOwned(
   port: number,
 ): Promise<EmbeddedServer> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const { PgliteWireServer } = await import('./pglite-server.js');
   const pgDir = join(dataDir, 'pg');
   const { existsSync } = await import('node:fs');
   log(
@@ -131,9 +131,8 @@ async function startOwned(
   );
   const started = Date.now();
   const db = await PGlite.create(pgDir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 200 });
-  await server.start();
-  const actualPort = Number(server.getServerConn().split(':').pop());
+  const server = new PgliteWireServer(db);
+  const actualPort = await server.listen(port);
   const info: EmbeddedInfo = { pid: process.pid, port: actualPort, startedAt: new Date().toISOString() };
   await writeFile(infoFile, JSON.stringify(info));
   log(`Embedded PostgreSQL ready on 127.0.0.1:${actualPort} (${Date.now() - started} ms).`);
@@ -143,7 +142,7 @@ async function startOwned(
     if (stopped) return;
     stopped = true;
     process.off('exit', onExit);
-    await server.stop().catch(() => undefined);
+    await server.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     await rm(infoFile, { force: true });
     await rm(lockFile, { force: true });

@@ -64,7 +64,7 @@ async function snapshotFile(): Promise<string> {
 
 async function createEmbeddedDatabase(migrate: boolean, poolSize?: number): Promise<TestDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const { PgliteWireServer } = await import('./pglite-server.js');
   let pglite: InstanceType<typeof PGlite>;
   let fresh = true;
   if (migrate) {
@@ -79,9 +79,8 @@ async function createEmbeddedDatabase(migrate: boolean, poolSize?: number): Prom
   } else {
     pglite = await PGlite.create();
   }
-  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 100 });
-  await server.start();
-  const url = `postgres://postgres@127.0.0.1:${server.getServerConn().split(':').pop()}/postgres`;
+  const server = new PgliteWireServer(pglite);
+  const url = `postgres://postgres@127.0.0.1:${await server.listen()}/postgres`;
   const db = createKysely(url, poolSize);
   if (migrate && fresh) {
     await migrateToLatest(db);
@@ -98,7 +97,7 @@ async function createEmbeddedDatabase(migrate: boolean, poolSize?: number): Prom
     engine: 'embedded',
     close: async () => {
       await db.destroy();
-      await server.stop();
+      await server.close();
       await pglite.close();
     },
   };

@@ -1,0 +1,157 @@
+// `pnpm bench`: full launch round trips (login → platform auth → launch → landing) through
+// lms-sim, at concurrency 20 and 50 for 10 s each, on the embedded engine and — when
+// DATABASE_URL is set — on that PostgreSQL server (in a throwaway database).
+// The runtime runs as its own process (as in production); lms-sim and the load generator
+// share this process. Everything runs on this one machine: read the figures as ratios.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createPlatform, createScenario, createWorkspace } from '@tether/db';
+import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
+import { parseAutoPostForm, startLmsSim, type LmsSim } from '@tether/lms-sim';
+import { createServer } from 'node:net';
+
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '20,50').split(',').map(Number);
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+async function startRuntimeProcess(databaseUrl: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../src/main.ts')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, TETHER_SECRET: 'b'.repeat(48), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+    child.on('exit', (code) => reject(new Error(`runtime exited with ${code}`)));
+  });
+  child.stdout!.resume();
+  return child;
+}
+
+interface Sample {
+  total: number;
+  login: number;
+  auth: number;
+  launch: number;
+  landing: number;
+}
+
+async function oneLaunch(sim: LmsSim, n: number): Promise<Sample> {
+  const t0 = performance.now();
+  const init = sim.loginInitiation({ custom: { scenario_id: 'bench' }, user: { sub: `learner-${n % 2000}`, name: `Learner ${n % 2000}` } });
+  const login = await fetch(init.url, { redirect: 'manual' });
+  await login.arrayBuffer();
+  if (login.status !== 302) throw new Error(`login ${login.status}`);
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const t1 = performance.now();
+  const auth = await sim.fetch(new Request(login.headers.get('location')!));
+  const form = parseAutoPostForm(await auth.text());
+  const t2 = performance.now();
+  const launch = await fetch(form.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form.fields), headers: { cookie } });
+  await launch.arrayBuffer();
+  if (launch.status !== 303) throw new Error(`launch ${launch.status} ${launch.headers.get('x-tether-error')}`);
+  const t3 = performance.now();
+  const landing = await fetch(new URL(launch.headers.get('location')!, form.action));
+  await landing.arrayBuffer();
+  if (landing.status !== 200) throw new Error(`landing ${landing.status}`);
+  const t4 = performance.now();
+  return { total: t4 - t0, login: t1 - t0, auth: t2 - t1, launch: t3 - t2, landing: t4 - t3 };
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const median = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+
+async function run(sim: LmsSim, concurrency: number, durationMs: number) {
+  const samples: Sample[] = [];
+  const errors = new Map<string, number>();
+  let n = 0;
+  const end = performance.now() + durationMs;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        try {
+          samples.push(await oneLaunch(sim, n++));
+        } catch (e) {
+          const k = (e as Error).message;
+          errors.set(k, (errors.get(k) ?? 0) + 1);
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const totals = samples.map((s) => s.total).sort((a, b) => a - b);
+  return {
+    concurrency,
+    launches: samples.length,
+    perSec: samples.length / elapsed,
+    p50: pct(totals, 50),
+    p95: pct(totals, 95),
+    p99: pct(totals, 99),
+    hops: { login: median(samples.map((s) => s.login)), auth: median(samples.map((s) => s.auth)), launch: median(samples.map((s) => s.launch)), landing: median(samples.map((s) => s.landing)) },
+    errors: Object.fromEntries(errors),
+  };
+}
+
+async function benchEngine(label: string, t: TestDatabase) {
+  const sim = await startLmsSim({});
+  const port = await freePort();
+  const ws = await createWorkspace(t.db, { slug: 'bench', name: 'Bench' });
+  await createScenario(t.db, { workspace_id: ws.id, slug: 'bench', title: 'Benchmark scenario' });
+  await createPlatform(
+    t.db,
+    { workspace_id: ws.id, name: 'lms-sim', issuer: sim.issuer, client_id: sim.clientId, auth_login_url: sim.endpoints.auth, token_url: sim.endpoints.token, jwks_url: sim.endpoints.jwks, registered_via: 'manual', deployment_policy: 'strict' },
+    [sim.deploymentId],
+    'manual',
+  );
+  const runtime = await startRuntimeProcess(t.url, port);
+  sim.registerTool({ loginUrl: `http://127.0.0.1:${port}/lti/login`, redirectUris: [`http://127.0.0.1:${port}/lti/launch`], jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json` });
+  try {
+    await run(sim, 10, 1500); // warm-up: JIT, pools, JWKS cache
+    for (const c of CONCURRENCY) {
+      const r = await run(sim, c, DURATION_MS);
+      console.log(
+        `${label.padEnd(10)} c=${String(c).padEnd(3)} ${r.perSec.toFixed(0).padStart(5)} launches/s  p50 ${r.p50.toFixed(1)} ms  p95 ${r.p95.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  ` +
+          `(n=${r.launches}; median hops: login ${r.hops.login.toFixed(1)}, platform auth ${r.hops.auth.toFixed(1)}, launch ${r.hops.launch.toFixed(1)}, landing ${r.hops.landing.toFixed(1)} ms)` +
+          (Object.keys(r.errors).length ? `  errors: ${JSON.stringify(r.errors)}` : ''),
+      );
+    }
+    const events = await t.db.selectFrom('launch_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    console.log(`${label.padEnd(10)} rows written: ${events.n} launch events`);
+  } finally {
+    runtime.kill('SIGTERM');
+    await new Promise((r) => runtime.once('exit', r));
+    await sim.close();
+  }
+}
+
+const cpu = cpus();
+console.log(`Tether launch benchmark — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+console.log(`Full round trip = login → lms-sim auth (RS256 sign) → launch (verify, provision, store) → landing; ${DURATION_MS / 1000} s per run; runtime in its own process, sim + load generator in this one.\n`);
+
+delete process.env.TETHER_TEST_DATABASE_URL;
+const embedded = await createTestDatabase();
+try {
+  await benchEngine('embedded', embedded);
+} finally {
+  await embedded.close();
+}
+if (process.env.DATABASE_URL) {
+  process.env.TETHER_TEST_DATABASE_URL = process.env.DATABASE_URL;
+  const pg = await createTestDatabase();
+  try {
+    await benchEngine('postgres', pg);
+  } finally {
+    await pg.close();
+  }
+} else {
+  console.log('\n(set DATABASE_URL to also run against a PostgreSQL server)');
+}
