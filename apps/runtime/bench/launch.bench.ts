@@ -24,7 +24,8 @@ const freePort = () =>
   });
 
 async function startRuntimeProcess(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../src/main.ts')], {
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, '../src/main.ts')], {
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, TETHER_SECRET: 'b'.repeat(48), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -137,14 +138,17 @@ const cpu = cpus();
 console.log(`Tether launch benchmark — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
 console.log(`Full round trip = login → lms-sim auth (RS256 sign) → launch (verify, provision, store) → landing; ${DURATION_MS / 1000} s per run; runtime in its own process, sim + load generator in this one.\n`);
 
+const engines = (process.env.BENCH_ENGINES ?? 'embedded,postgres').split(',');
 delete process.env.TETHER_TEST_DATABASE_URL;
-const embedded = await createTestDatabase();
-try {
-  await benchEngine('embedded', embedded);
-} finally {
-  await embedded.close();
+if (engines.includes('embedded')) {
+  const embedded = await createTestDatabase();
+  try {
+    await benchEngine('embedded', embedded);
+  } finally {
+    await embedded.close();
+  }
 }
-if (process.env.DATABASE_URL) {
+if (process.env.DATABASE_URL && engines.includes('postgres')) {
   process.env.TETHER_TEST_DATABASE_URL = process.env.DATABASE_URL;
   const pg = await createTestDatabase();
   try {

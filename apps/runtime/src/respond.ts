@@ -14,6 +14,8 @@ export interface FailureContext {
   platformId?: string | null;
   issuer?: string | null;
   clientId?: string | null;
+  /** The login state this failed launch used: consumed with the failure (single use). */
+  consumeState?: string | null | undefined;
   note?: string;
   details?: Record<string, unknown>;
 }
@@ -27,7 +29,7 @@ export async function fail(c: Context, deps: RuntimeDeps, timeline: Timeline, co
     if (code === 'nonce_replayed') await appendEvents(deps.db, timeline.correlationId, f.workspaceId ?? null, timeline.events);
     else await recordFailure(
       deps.db,
-      { correlationId: timeline.correlationId, workspaceId: f.workspaceId ?? null, platformId: f.platformId ?? null, issuer: f.issuer ?? null, clientId: f.clientId ?? null, errorCode: code },
+      { correlationId: timeline.correlationId, workspaceId: f.workspaceId ?? null, platformId: f.platformId ?? null, issuer: f.issuer ?? null, clientId: f.clientId ?? null, errorCode: code, consumeState: f.consumeState ?? null },
       timeline.events,
     );
   } catch (e) {

@@ -18,6 +18,17 @@ export class Timeline {
     this.#push(step, 'error', code, details);
   }
 
+  /** An ok event as it would be recorded now, without recording it (for a write that may be retried). */
+  draft(step: string, details: Record<string, unknown> = {}): EventInput {
+    return { step, outcome: 'ok', error_code: null, duration_ms: Math.round((performance.now() - this.#last) * 100) / 100, details, at: new Date() };
+  }
+
+  /** Record drafted events once their write succeeded. */
+  commit(events: EventInput[]) {
+    this.events.push(...events);
+    this.#last = performance.now();
+  }
+
   #push(step: string, outcome: EventInput['outcome'], code: string | null, details: Record<string, unknown>) {
     const now = performance.now();
     this.events.push({ step, outcome, error_code: code, duration_ms: Math.round((now - this.#last) * 100) / 100, details, at: new Date() });

@@ -12,3 +12,4 @@ export * from './repos/audit.js';
 export { sql, type Kysely, type Transaction } from 'kysely';
 export * from './repos/launches.js';
 export * from './repos/provisioning.js';
+export * from './repos/complete-launch.js';

@@ -1,6 +1,7 @@
-// Hops 3–5 after a validated launch: provision the Member, store the launch, record the
-// timeline — one transaction — then hand the learner a session for the scenario page.
-import { appendEvents, provisionLtiMember, type Scenario } from '@tether/db';
+// Hops 3–5 after a validated launch: consume the state, provision the Member, store the
+// launch and the timeline (one statement for a returning learner, one transaction for a
+// new one), then hand the learner a session for the scenario page.
+import { completeLaunchRecord, type EventInput, type Scenario } from '@tether/db';
 import { LtiError } from '@tether/lti';
 import type { RuntimeDeps } from '../deps.js';
 import type { PlatformEntry } from '../platform-directory.js';
@@ -16,35 +17,21 @@ export interface CompletedLaunch {
 export async function completeLaunch(
   deps: RuntimeDeps,
   timeline: Timeline,
-  input: { entry: PlatformEntry; record: LaunchRecord; scenario: Scenario; learnDeployment: boolean },
+  input: { entry: PlatformEntry; record: LaunchRecord; scenario: Scenario; learnDeployment: boolean; state: string | null },
 ): Promise<CompletedLaunch> {
   const { platform } = input.entry;
   const r = input.record;
-  const result = await deps.db.transaction().execute(async (trx) => {
-    if (input.learnDeployment) {
-      await trx
-        .insertInto('deployments')
-        .values({ platform_id: platform.id, deployment_id: r.deploymentId, source: 'launch' })
-        .onConflict((oc) => oc.columns(['platform_id', 'deployment_id']).doNothing())
-        .execute();
-    }
-    const member = await provisionLtiMember(trx, {
-      workspaceId: platform.workspace_id,
-      platformId: platform.id,
-      issuer: platform.issuer,
-      sub: r.sub,
-      name: r.name,
-      givenName: r.givenName,
-      familyName: r.familyName,
-      email: r.email,
-    });
-    timeline.ok('provisioning', { user_id: member.userId, created: member.created, roles: r.roles });
-    const launch = await trx
-      .updateTable('launches')
-      .set({
+  let drafted: EventInput[] = [];
+  const result = await completeLaunchRecord(
+    deps.db,
+    {
+      correlationId: timeline.correlationId,
+      state: input.state,
+      user: { workspaceId: platform.workspace_id, platformId: platform.id, issuer: platform.issuer, sub: r.sub, name: r.name, givenName: r.givenName, familyName: r.familyName, email: r.email },
+      learnDeployment: input.learnDeployment ? r.deploymentId : null,
+      launch: {
         deployment_id: r.deploymentId,
         message_type: r.messageType,
-        user_id: member.userId,
         lti_sub: r.sub,
         context_id: r.contextId,
         context_title: r.contextTitle,
@@ -56,24 +43,19 @@ export async function completeLaunch(
         ags_lineitems_url: r.agsLineItems,
         ags_scopes: r.agsScopes,
         nrps_memberships_url: r.nrpsUrl,
-        status: 'landed',
-        completed_at: new Date(),
-      })
-      .where('correlation_id', '=', timeline.correlationId)
-      .where('status', '=', 'started')
-      .returning('id')
-      .executeTakeFirst();
-    // Only one completion per login: a replayed continuation finds the launch already landed.
-    if (!launch) throw new LtiError('nonce_replayed', 'This launch was already completed');
-    timeline.ok('landed', { launch_id: launch.id, scenario: input.scenario.slug });
-    await appendEvents(trx, timeline.correlationId, platform.workspace_id, timeline.events);
-    return { launchId: launch.id, userId: member.userId };
-  });
+      },
+      events: timeline.events,
+    },
+    ({ created }) => (drafted = [timeline.draft('provisioning', { created, roles: r.roles }), timeline.draft('landed', { scenario: input.scenario.slug })]),
+  );
+  // Only one completion per login: a replay (or a replayed continuation) finds it used.
+  if (!result.ok) throw new LtiError('nonce_replayed', 'This launch was already completed');
+  timeline.commit(drafted);
   if (input.learnDeployment) deps.platforms.rememberDeployment(platform.id, r.deploymentId);
   const { token } = await deps.tokens.sign({
     purpose: 'learner-session',
     data: { launch: result.launchId, user: result.userId, workspace: platform.workspace_id, cid: timeline.correlationId },
     ttlSec: deps.config.LEARNER_SESSION_TTL_SEC,
   });
-  return { ...result, sessionToken: token };
+  return { launchId: result.launchId, userId: result.userId, sessionToken: token };
 }

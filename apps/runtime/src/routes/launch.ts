@@ -3,7 +3,7 @@
 // own error code; a failure records the timeline and creates nothing.
 import type { Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
-import { appendEvents, consumeLoginState, findScenarioByRef, type Scenario } from '@tether/db';
+import { appendEvents, consumeLoginState, findLoginState, findScenarioByRef, type Scenario } from '@tether/db';
 import { isLtiError, isInstructor, LtiError, MESSAGE_TYPE, toolEndpoints, validateIdToken } from '@tether/lti';
 import type { RuntimeDeps } from '../deps.js';
 import { completeLaunch } from '../launch/complete-launch.js';
@@ -28,25 +28,25 @@ export function launchHandler(deps: RuntimeDeps) {
 
     // The platform may answer the auth request with an error instead of a token.
     if (str(form.error)) {
-      const known = stateParam ? await consumeLoginState(deps.db, stateParam) : undefined;
-      if (known && 'state' in known) timeline = new Timeline(known.state.correlation_id);
-      const s = known && 'state' in known ? known.state : undefined;
+      const s = stateParam ? await findLoginState(deps.db, stateParam) : undefined;
+      if (s) timeline = new Timeline(s.correlation_id);
       return fail(c, deps, timeline, 'platform_error', {
         step: 'launch_received',
-        workspaceId: s?.workspace_id, platformId: s?.platform_id, issuer: s?.issuer, clientId: s?.client_id,
+        workspaceId: s?.workspace_id, platformId: s?.platform_id, issuer: s?.issuer, clientId: s?.client_id, consumeState: s?.state,
         note: `${str(form.error)}${str(form.error_description) ? `: ${str(form.error_description)}` : ''}`.slice(0, 300),
       });
     }
     if (!stateParam) return fail(c, deps, timeline, 'invalid_request', { step: 'launch_received', note: 'the launch has no state parameter' });
 
-    // 1. State: single use, consumed atomically; the timeline continues under the login's correlation ID.
-    const consumed = await consumeLoginState(deps.db, stateParam);
-    if (!consumed.ok && consumed.reason === 'unknown') return fail(c, deps, timeline, 'state_unknown', { step: 'state' });
-    const login = consumed.state;
+    // 1. State: issued by this tool, unused, unexpired; the timeline continues under the
+    //    login's correlation ID. It is consumed atomically when the launch completes (or fails).
+    const login = await findLoginState(deps.db, stateParam);
+    if (!login) return fail(c, deps, timeline, 'state_unknown', { step: 'state' });
     timeline = new Timeline(login.correlation_id);
-    const who = { workspaceId: login.workspace_id, platformId: login.platform_id, issuer: login.issuer, clientId: login.client_id };
+    const who = { workspaceId: login.workspace_id, platformId: login.platform_id, issuer: login.issuer, clientId: login.client_id, consumeState: login.state };
     timeline.ok('launch_received', { has_id_token: !!idToken, lti_storage_target: str(form.lti_storage_target) ?? null });
-    if (!consumed.ok) return fail(c, deps, timeline, consumed.reason === 'consumed' ? 'nonce_replayed' : 'state_expired', { step: 'state', ...who });
+    if (login.consumed_at) return fail(c, deps, timeline, 'nonce_replayed', { step: 'state', ...who });
+    if (login.expires_at.getTime() < Date.now()) return fail(c, deps, timeline, 'state_expired', { step: 'state', ...who });
 
     const cookieName = stateCookieName(stateParam);
     const cookie = getCookie(c, cookieName);
@@ -114,14 +114,14 @@ export function launchHandler(deps: RuntimeDeps) {
 
     // 5. Provision, store, land.
     deleteCookie(c, cookieName, { path: '/lti', secure: true, sameSite: 'None', partitioned: true });
-    return land(c, deps, timeline, entry, record, scenario, !known);
+    return land(c, deps, timeline, entry, record, scenario, !known, stateParam);
   };
 }
 
-async function land(c: Context, deps: RuntimeDeps, timeline: Timeline, entry: PlatformEntry, record: LaunchRecord, scenario: Scenario, learn: boolean) {
+async function land(c: Context, deps: RuntimeDeps, timeline: Timeline, entry: PlatformEntry, record: LaunchRecord, scenario: Scenario, learn: boolean, state: string | null) {
   const who = { workspaceId: entry.platform.workspace_id, platformId: entry.platform.id, issuer: entry.platform.issuer, clientId: entry.platform.client_id };
   try {
-    const done = await completeLaunch(deps, timeline, { entry, record, scenario, learnDeployment: learn });
+    const done = await completeLaunch(deps, timeline, { entry, record, scenario, learnDeployment: learn, state });
     deps.logger.info({ correlationId: timeline.correlationId, launchId: done.launchId, instructor: isInstructor(record.roles) }, 'launch landed');
     c.header('x-correlation-id', timeline.correlationId);
     c.header('cache-control', 'no-store');
@@ -139,7 +139,10 @@ async function storageCheck(c: Context, deps: RuntimeDeps, timeline: Timeline, e
     data: { cid: timeline.correlationId, platform: entry.platform.id, scenario: scenarioId, learn: entry.deploymentIds.has(record.deploymentId) ? '0' : '1', record: JSON.stringify(record) },
     ttlSec: 120,
   });
-  // Events so far are kept now; the continuation appends the rest.
+  // The state is used up now; the continuation completes under the launch's own guard.
+  // Events so far are kept; the continuation appends the rest.
+  const consumed = await consumeLoginState(deps.db, state);
+  if (!consumed.ok) return fail(c, deps, timeline, 'nonce_replayed', { step: 'state', workspaceId: entry.platform.workspace_id, platformId: entry.platform.id });
   await appendEvents(deps.db, timeline.correlationId, entry.platform.workspace_id, timeline.events);
   const continueUrl = `${toolEndpoints(deps.config.PUBLIC_URL).launch}/continue?token=${encodeURIComponent(token)}`;
   return page(c, 200, timeline.correlationId, (nonce) =>

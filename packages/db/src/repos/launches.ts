@@ -49,10 +49,13 @@ export async function recordLogin(db: Db, state: NewLoginState, events: EventInp
 /** A failure before or without a login state: a failed launch row plus its events. */
 export async function recordFailure(
   db: Db,
-  input: { correlationId: string; workspaceId: string | null; platformId?: string | null; issuer?: string | null; clientId?: string | null; errorCode: string },
+  input: { correlationId: string; workspaceId: string | null; platformId?: string | null; issuer?: string | null; clientId?: string | null; errorCode: string; consumeState?: string | null },
   events: EventInput[],
 ): Promise<void> {
+  // A failed launch uses up its state too: single use, whatever the outcome.
+  const state = input.consumeState ?? null;
   await db
+    .with('s', (q) => q.updateTable('login_states').set({ consumed_at: sql`coalesce(consumed_at, now())` }).where('state', '=', state ?? ''))
     .with('l', (q) =>
       q
         .insertInto('launches')
@@ -117,3 +120,7 @@ export async function getTimeline(db: Db, correlationId: string): Promise<Launch
 }
 
 export const nowSql = sql<Date>`now()`;
+
+export async function findLoginState(db: Db, state: string): Promise<LoginState | undefined> {
+  return db.selectFrom('login_states').selectAll().where('state', '=', state).executeTakeFirst();
+}
