@@ -4,6 +4,7 @@ import { createDb, createToolKeyStore, migrateToLatest, resolveDataDir, type Dat
 import { pino, type Logger } from 'pino';
 import type { RuntimeConfig } from './config.js';
 import { createPlatformDirectory, type PlatformDirectory } from './platform-directory.js';
+import { createScenarioDirectory, type ScenarioDirectory } from './scenario-directory.js';
 
 export const USER_AGENT = 'Tether-LTI/0.1 (+https://github.com/tether-lti)';
 
@@ -14,6 +15,7 @@ export interface RuntimeDeps {
   jwks: RemoteJwksResolver;
   tokens: OneTimeTokens;
   platforms: PlatformDirectory;
+  scenarios: ScenarioDirectory;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
     jwks,
     tokens: createOneTimeTokens(secret),
     platforms: createPlatformDirectory(db, jwks),
+    scenarios: createScenarioDirectory(db),
     logger,
     async close() {
       clearInterval(reload);

@@ -2,7 +2,7 @@
 // launch and the timeline (one statement for a returning learner, one transaction for a
 // new one), then hand the learner a session for the scenario page.
 import { completeLaunchRecord, type EventInput, type Scenario } from '@tether/db';
-import { LtiError } from '@tether/lti';
+import { isInstructor, LtiError } from '@tether/lti';
 import type { RuntimeDeps } from '../deps.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import type { Timeline } from '../timeline.js';
@@ -54,7 +54,17 @@ export async function completeLaunch(
   if (input.learnDeployment) deps.platforms.rememberDeployment(platform.id, r.deploymentId);
   const { token } = await deps.tokens.sign({
     purpose: 'learner-session',
-    data: { launch: result.launchId, user: result.userId, workspace: platform.workspace_id, cid: timeline.correlationId },
+    // What the landing page shows travels in the (signed) session: landing needs no query.
+    data: {
+      launch: result.launchId,
+      user: result.userId,
+      workspace: platform.workspace_id,
+      cid: timeline.correlationId,
+      scenario: input.scenario.id,
+      name: result.displayName,
+      context: r.contextTitle ?? '',
+      instructor: isInstructor(r.roles) ? '1' : '0',
+    },
     ttlSec: deps.config.LEARNER_SESSION_TTL_SEC,
   });
   return { launchId: result.launchId, userId: result.userId, sessionToken: token };

@@ -28,7 +28,7 @@ export function launchContinueHandler(deps: RuntimeDeps) {
     }
     timeline.ok('state', { binding: 'platform_storage', confirmed: true });
     const record = launchRecordSchema.safeParse(JSON.parse(data.record ?? 'null'));
-    const scenario = data.scenario && entry ? await deps.db.selectFrom('scenarios').selectAll().where('id', '=', data.scenario).where('workspace_id', '=', entry.platform.workspace_id).executeTakeFirst() : undefined;
+    const scenario = data.scenario && entry ? await deps.scenarios.byId(entry.platform.workspace_id, data.scenario) : undefined;
     if (!entry || !record.success) return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who });
     if (!scenario) return fail(c, deps, timeline, 'scenario_not_found', { step: 'scenario', ...who, note: 'the scenario was removed during the launch' });
     return land(c, deps, timeline, entry, record.data, scenario, data.learn === '1', null);

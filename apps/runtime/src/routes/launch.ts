@@ -3,7 +3,7 @@
 // own error code; a failure records the timeline and creates nothing.
 import type { Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
-import { appendEvents, consumeLoginState, findLoginState, findScenarioByRef, type Scenario } from '@tether/db';
+import { appendEvents, consumeLoginState, findLoginState, type Scenario } from '@tether/db';
 import { isLtiError, isInstructor, LtiError, MESSAGE_TYPE, toolEndpoints, validateIdToken } from '@tether/lti';
 import type { RuntimeDeps } from '../deps.js';
 import { completeLaunch } from '../launch/complete-launch.js';
@@ -99,7 +99,7 @@ export function launchHandler(deps: RuntimeDeps) {
       return fail(c, deps, timeline, 'target_link_uri_invalid', { step: 'message_type', ...who, details: { target_link_uri: record.targetLinkUri } });
     }
     const scenarioRef = record.custom.scenario_id?.trim();
-    const scenario = scenarioRef ? await findScenarioByRef(deps.db, platform.workspace_id, scenarioRef) : undefined;
+    const scenario = scenarioRef ? await deps.scenarios.byRef(platform.workspace_id, scenarioRef) : undefined;
     if (!scenario) {
       return fail(c, deps, timeline, 'scenario_not_found', {
         step: 'scenario', ...who,

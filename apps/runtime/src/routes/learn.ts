@@ -2,7 +2,6 @@
 // inside an LMS iframe without third-party cookies) opens the scenario page.
 import type { Context } from 'hono';
 import { isCryptoError } from '@tether/crypto';
-import { isInstructor } from '@tether/lti';
 import type { RuntimeDeps } from '../deps.js';
 import { errorPage } from '../pages/error-page.js';
 import { landingPage } from '../pages/landing-page.js';
@@ -19,18 +18,16 @@ export function learnHandler(deps: RuntimeDeps) {
         errorPage({ code: e.code === 'one_time_token_expired' ? 'state_expired' : 'state_unknown', correlationId: 'none — open the activity again from your course', nonce, note: 'the learner session is invalid or expired' }),
       );
     }
-    const row = await deps.db
-      .selectFrom('launches as l')
-      .innerJoin('scenarios as s', 's.id', 'l.scenario_id')
-      .leftJoin('lti_identities as i', (j) => j.onRef('i.user_id', '=', 'l.user_id').onRef('i.workspace_id', '=', 'l.workspace_id'))
-      .leftJoin('users as u', 'u.id', 'l.user_id')
-      .select(['s.title', 's.description', 's.slug', 'l.context_title', 'l.roles', 'u.name as user_name'])
-      .where('l.id', '=', session.launch ?? '')
-      .where('l.workspace_id', '=', session.workspace ?? '')
-      .executeTakeFirst();
-    if (!row) return page(c, 404, session.cid ?? null, (nonce) => errorPage({ code: 'scenario_not_found', correlationId: session.cid ?? '', nonce }));
+    const scenario = await deps.scenarios.byId(session.workspace ?? '', session.scenario ?? '');
+    if (!scenario) return page(c, 404, session.cid ?? null, (nonce) => errorPage({ code: 'scenario_not_found', correlationId: session.cid ?? '', nonce, note: 'the scenario was removed' }));
     return page(c, 200, session.cid ?? null, (nonce) =>
-      landingPage({ nonce, scenario: { title: row.title, description: row.description, slug: row.slug }, learnerName: row.user_name ?? 'Learner', contextTitle: row.context_title, instructor: isInstructor(row.roles) }),
+      landingPage({
+        nonce,
+        scenario: { title: scenario.title, description: scenario.description, slug: scenario.slug },
+        learnerName: session.name || 'Learner',
+        contextTitle: session.context || null,
+        instructor: session.instructor === '1',
+      }),
     );
   };
 }

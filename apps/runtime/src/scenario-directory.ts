@@ -1,0 +1,25 @@
+// Scenario lookups for routing and landing, cached briefly per node: every launch needs one,
+// and they change rarely (an edit shows up within the TTL).
+import { findScenarioByRef, type Database, type Kysely, type Scenario } from '@tether/db';
+
+export function createScenarioDirectory(db: Kysely<Database>, ttlMs = 5_000) {
+  const cache = new Map<string, { scenario: Scenario | undefined; expires: number }>();
+  const get = async (key: string, load: () => Promise<Scenario | undefined>) => {
+    const hit = cache.get(key);
+    if (hit && hit.expires > Date.now()) return hit.scenario;
+    const scenario = await load();
+    // Misses are not cached: an admin fixing a missing scenario should see it work at once.
+    if (scenario) {
+      if (cache.size > 10_000) cache.clear();
+      cache.set(key, { scenario, expires: Date.now() + ttlMs });
+    }
+    return scenario;
+  };
+  return {
+    byRef: (workspaceId: string, ref: string) => get(`${workspaceId}\nref\n${ref}`, () => findScenarioByRef(db, workspaceId, ref)),
+    byId: (workspaceId: string, id: string) =>
+      get(`${workspaceId}\nid\n${id}`, () => db.selectFrom('scenarios').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst()),
+  };
+}
+
+export type ScenarioDirectory = ReturnType<typeof createScenarioDirectory>;
