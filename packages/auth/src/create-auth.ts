@@ -1,6 +1,7 @@
 // Admin sign-in through better-auth on Tether's PostgreSQL (Kysely adapter). The auth models
 // are mapped onto the snake_case tables created by @tether/db's migrations.
 import { betterAuth } from 'better-auth';
+import { deriveKey } from '@tether/crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '@tether/db';
 
@@ -64,3 +65,8 @@ export function createAuth(opts: AuthOptions) {
 }
 
 export type TetherAuth = ReturnType<typeof createAuth>;
+
+/** better-auth's secret, derived from Tether's master secret so the CLI and every dashboard node agree. */
+export function deriveAuthSecret(masterSecret: Uint8Array): string {
+  return Buffer.from(deriveKey(masterSecret, 'better-auth')).toString('base64url');
+}

@@ -1,2 +1,3 @@
-export { createAuth, type AuthOptions, type TetherAuth } from './create-auth.js';
+export { createAuth, deriveAuthSecret, type AuthOptions, type TetherAuth } from './create-auth.js';
 export { createWorkspaceAdmin, AdminError, type CreatedAdmin } from './admins.js';
+export { parseSetCookieHeader } from 'better-auth/cookies';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AdminError, createAuth, createWorkspaceAdmin } from '@tether/auth';
-import { deriveKey } from '@tether/crypto';
+import { AdminError, createAuth, createWorkspaceAdmin, deriveAuthSecret } from '@tether/auth';
 import { loadMasterSecret } from '@tether/crypto';
 import { writeAudit } from '@tether/db';
 import { check, parseFlags } from '../args.js';
@@ -16,7 +15,7 @@ const input = z.object({
 /** better-auth's secret is derived from the master secret, so every node computes the same. */
 export async function authSecret(ctx: CliContext): Promise<string> {
   const { secret } = await loadMasterSecret({ env: ctx.env.TETHER_SECRET, dataDir: ctx.dataDir, production: ctx.env.NODE_ENV === 'production' });
-  return Buffer.from(deriveKey(secret, 'better-auth')).toString('base64url');
+  return deriveAuthSecret(secret);
 }
 
 export async function adminCreate(ctx: CliContext, argv: string[]) {

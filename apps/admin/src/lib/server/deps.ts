@@ -1,0 +1,31 @@
+// Server-side dependencies of the dashboard, created once per process.
+import { env } from '$env/dynamic/private';
+import { createAuth, deriveAuthSecret, type TetherAuth } from '@tether/auth';
+import { createOneTimeTokens, loadMasterSecret, type OneTimeTokens } from '@tether/crypto';
+import { createDb, migrateToLatest, resolveDataDir, type Database, type Kysely } from '@tether/db';
+
+export interface AdminDeps {
+  db: Kysely<Database>;
+  auth: TetherAuth;
+  tokens: OneTimeTokens;
+  /** The runtime's public URL: the endpoint URLs admins copy are built from it. */
+  publicUrl: string;
+  origin: string;
+}
+
+export const USER_AGENT = 'Tether-LTI/0.1 (+https://github.com/tether-lti)';
+
+let deps: Promise<AdminDeps> | undefined;
+
+export function getDeps(): Promise<AdminDeps> {
+  deps ??= (async () => {
+    const dataDir = env.TETHER_DATA_DIR || resolveDataDir();
+    const handle = await createDb({ url: env.DATABASE_URL || undefined, dataDir, poolSize: 10 });
+    await migrateToLatest(handle.db);
+    const { secret } = await loadMasterSecret({ env: env.TETHER_SECRET, dataDir, production: env.NODE_ENV === 'production' });
+    const origin = (env.ORIGIN || 'http://localhost:3000').replace(/\/+$/, '');
+    const auth = createAuth({ db: handle.db, secret: deriveAuthSecret(secret), baseURL: origin });
+    return { db: handle.db, auth, tokens: createOneTimeTokens(secret), publicUrl: (env.PUBLIC_URL || 'http://localhost:3001').replace(/\/+$/, ''), origin };
+  })();
+  return deps;
+}
