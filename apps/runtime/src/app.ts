@@ -6,6 +6,7 @@ import { launchHandler } from './routes/launch.js';
 import { launchContinueHandler } from './routes/launch-continue.js';
 import { learnHandler } from './routes/learn.js';
 import { loginHandler } from './routes/login.js';
+import { registerHandler } from './routes/register.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 import { newCorrelationId } from './security.js';
 import { Timeline } from './timeline.js';
@@ -16,6 +17,7 @@ export function createApp(deps: RuntimeDeps) {
   app.post('/lti/launch', launchHandler(deps));
   app.get('/lti/launch/continue', launchContinueHandler(deps));
   app.get('/learn', learnHandler(deps));
+  app.get('/lti/register', registerHandler(deps));
   app.route('/', wellKnownRoutes(deps));
   app.get('/', (c) => c.json({ service: 'tether-runtime', endpoints: ['/lti/login', '/lti/launch', '/.well-known/jwks.json', '/.well-known/openid-configuration'] }));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));

@@ -15,6 +15,11 @@ const envSchema = z.object({
   LOGIN_STATE_TTL_SEC: z.coerce.number().int().min(30).max(3600).default(600),
   CLOCK_SKEW_SEC: z.coerce.number().int().min(0).max(300).default(60),
   ID_TOKEN_MAX_AGE_SEC: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** Hosts (host or host:port) allowed over plain http for dynamic registration — local test LMSes only. */
+  TETHER_DEV_INSECURE_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   LEARNER_SESSION_TTL_SEC: z.coerce.number().int().min(60).max(86_400).default(8 * 3600),
 });
 

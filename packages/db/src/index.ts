@@ -13,3 +13,4 @@ export { sql, type Kysely, type Transaction } from 'kysely';
 export * from './repos/launches.js';
 export * from './repos/provisioning.js';
 export * from './repos/complete-launch.js';
+export * from './repos/registration.js';

@@ -207,6 +207,7 @@ export class LmsSimulator {
       tokenAudience: options.tokenAudience,
       tokenTtlSec: options.tokenTtlSec ?? 3600,
       omitDeploymentId: options.omitDeploymentId ?? false,
+      registrationClientId: options.registrationClientId ?? null,
       rejectRegistration: options.rejectRegistration ?? null,
       openidConfigurationOverrides: options.openidConfigurationOverrides ?? {},
       pageSize: options.pageSize ?? 10,

@@ -31,6 +31,8 @@ export interface LmsSimOptions {
   tokenTtlSec?: number;
   /** Dynamic registration: leave `deployment_id` out of the registration response. */
   omitDeploymentId?: boolean;
+  /** Dynamic registration: answer with this client_id (as an LMS re-registering the same tool would) instead of a new one. */
+  registrationClientId?: string | null;
   /** Dynamic registration: answer every POST /register with this status and body. */
   rejectRegistration?: { status: number; body: unknown } | null;
   /** Shallow overrides merged into GET /.well-known/openid-configuration (null deletes a member). */
@@ -47,6 +49,7 @@ export type LmsSimRuntimeOptions = Pick<
   | 'tokenAudience'
   | 'tokenTtlSec'
   | 'omitDeploymentId'
+  | 'registrationClientId'
   | 'rejectRegistration'
   | 'openidConfigurationOverrides'
   | 'pageSize'

@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './login-request.js';
 export * from './validate-id-token.js';
 export * from './tool-configuration.js';
+export * from './dynamic-registration/index.js';

@@ -133,7 +133,7 @@ export function installRegistrationRoutes(app: Hono, sim: LmsSimulator): void {
       return invalid([{ field: 'scope', message: `unsupported scope(s): ${unsupported.join(' ')}` }]);
     }
 
-    const clientId = `dr-${randomId(10)}`;
+    const clientId = sim.opts.registrationClientId ?? `dr-${randomId(10)}`;
     const deploymentId = `dr-deployment-${randomId(6)}`;
     const toolConfig = req[TOOL_CONFIGURATION];
     const serviceScopes = requestedScopes.filter((s) => ALL_SERVICE_SCOPES.includes(s));

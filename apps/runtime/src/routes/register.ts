@@ -1,0 +1,139 @@
+// Dynamic registration: the LMS opens our one-time registration URL with its
+// openid_configuration (+ registration_token). Check our token, fetch and check the
+// platform's configuration, register, store the platform — then close the LMS dialog.
+import type { Context } from 'hono';
+import { isCryptoError } from '@tether/crypto';
+import { claimRegistrationToken, isUniqueViolation, recordRegistrationOutcome, releaseRegistrationToken, saveRegisteredPlatform, writeAudit } from '@tether/db';
+import { isRegistrationError, REGISTRATION_ERROR_CATALOG, runDynamicRegistration } from '@tether/lti';
+import { USER_AGENT, type RuntimeDeps } from '../deps.js';
+import { registrationErrorPage, registrationSuccessPage } from '../pages/registration-pages.js';
+import { page } from '../respond.js';
+import { newCorrelationId } from '../security.js';
+import { Timeline } from '../timeline.js';
+
+type UrlProblem = 'registration_url_invalid' | 'registration_url_expired' | 'registration_url_used' | 'platform_in_other_workspace';
+
+const URL_PROBLEMS: Record<UrlProblem, { status: number; title: string; what: string; fix: string }> = {
+  registration_url_invalid: {
+    status: 400,
+    title: 'This registration URL is not valid',
+    what: 'The registration URL was altered or does not come from this Tether installation.',
+    fix: 'Generate a new registration URL on the LTI settings page and paste it into the LMS unchanged.',
+  },
+  registration_url_expired: {
+    status: 410,
+    title: 'This registration URL has expired',
+    what: 'Registration URLs are valid for one hour.',
+    fix: 'Generate a new registration URL on the LTI settings page and use it within the hour.',
+  },
+  registration_url_used: {
+    status: 409,
+    title: 'This registration URL was already used',
+    what: 'Each registration URL registers one LMS once.',
+    fix: 'Generate a new registration URL for the next LMS (or to register this one again).',
+  },
+  platform_in_other_workspace: {
+    status: 409,
+    title: 'This LMS is connected to another workspace',
+    what: 'The LMS registered Tether with an issuer and client ID that another workspace already uses.',
+    fix: 'Remove the connection from the other workspace first, or register a new tool in the LMS.',
+  },
+};
+
+export function registerHandler(deps: RuntimeDeps) {
+  const allowInsecureHosts = deps.config.TETHER_DEV_INSECURE_HOSTS;
+
+  return async (c: Context): Promise<Response> => {
+    const timeline = new Timeline(newCorrelationId());
+    const query = new URL(c.req.url).searchParams;
+    timeline.ok('registration_received', { openid_configuration: query.get('openid_configuration'), has_registration_token: query.has('registration_token') });
+    let workspaceId: string | null = null;
+
+    const problem = async (code: UrlProblem, details: Record<string, unknown> = {}) => {
+      const p = URL_PROBLEMS[code];
+      timeline.error('registration_url', code, details);
+      await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: null, issuer: null, clientId: null, errorCode: code }, timeline.events);
+      deps.logger.warn({ correlationId: timeline.correlationId, code }, 'dynamic registration refused');
+      const res = await page(c, p.status, timeline.correlationId, (nonce) => registrationErrorPage({ nonce, ...p, code, correlationId: timeline.correlationId }));
+      res.headers.set('x-tether-error', code);
+      return res;
+    };
+
+    // 1. Our one-time URL: signature, expiry, and not used before (claimed atomically).
+    let jti: string;
+    try {
+      const verified = await deps.tokens.verify(query.get('token') ?? '', { purpose: 'dynamic-registration' });
+      jti = verified.jti;
+      workspaceId = verified.data.workspace ?? null;
+    } catch (e) {
+      if (!isCryptoError(e)) throw e;
+      return problem(e.code === 'one_time_token_expired' ? 'registration_url_expired' : 'registration_url_invalid');
+    }
+    if (!workspaceId) return problem('registration_url_invalid');
+    const claim = await claimRegistrationToken(deps.db, jti, workspaceId);
+    if (!claim.ok) return problem(claim.reason === 'used' ? 'registration_url_used' : claim.reason === 'expired' ? 'registration_url_expired' : 'registration_url_invalid');
+    timeline.ok('registration_url', { workspace_id: workspaceId });
+
+    // 2–3. Platform configuration, then the registration request (packages/lti).
+    try {
+      const { registered, config } = await runDynamicRegistration(query, {
+        tool: { publicUrl: deps.config.PUBLIC_URL, clientName: 'Tether' },
+        userAgent: USER_AGENT,
+        allowInsecureHosts,
+      });
+      timeline.ok('platform_configuration', { issuer: config.issuer, product_family: registered.productFamily, product_version: registered.productVersion ?? null });
+      timeline.ok('registration_request', { client_id: registered.clientId, deployment_id: registered.deploymentId ?? null, scopes: registered.scopes });
+
+      // 4. Store (idempotent per issuer + client ID).
+      const name = platformName(registered.productFamily, config.issuer);
+      const saved = await saveRegisteredPlatform(deps.db, {
+        workspaceId, name, issuer: registered.issuer, clientId: registered.clientId, authLoginUrl: registered.authLoginUrl, tokenUrl: registered.tokenUrl,
+        tokenAudience: registered.tokenAudience ?? null, jwksUrl: registered.jwksUrl, productFamily: registered.productFamily, productVersion: registered.productVersion ?? null,
+        deploymentId: registered.deploymentId ?? null, jti,
+      });
+      if (!saved.ok) {
+        await releaseRegistrationToken(deps.db, jti);
+        return problem('platform_in_other_workspace', { issuer: registered.issuer, client_id: registered.clientId });
+      }
+      timeline.ok('platform_saved', { platform_id: saved.platform.id, created: saved.created });
+      await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: saved.platform.id, issuer: saved.platform.issuer, clientId: saved.platform.client_id, errorCode: null }, timeline.events);
+      await writeAudit(deps.db, { workspace_id: workspaceId, actor: 'lms:dynamic-registration', action: saved.created ? 'platform.register' : 'platform.reregister', target_type: 'platform', target_id: saved.platform.id, details: { issuer: saved.platform.issuer, client_id: saved.platform.client_id, correlation_id: timeline.correlationId } });
+      const workspace = await deps.db.selectFrom('workspaces').select('name').where('id', '=', workspaceId).executeTakeFirst();
+      deps.logger.info({ correlationId: timeline.correlationId, platformId: saved.platform.id }, 'dynamic registration complete');
+      return page(c, 200, timeline.correlationId, (nonce) =>
+        registrationSuccessPage({ nonce, platformName: name, clientId: saved.platform.client_id, deploymentId: registered.deploymentId ?? null, workspaceName: workspace?.name ?? '' }),
+      );
+    } catch (e) {
+      await releaseRegistrationToken(deps.db, jti);
+      if (!isRegistrationError(e) && !isUniqueViolation(e)) throw e;
+      const code = isRegistrationError(e) ? e.code : 'registration_response_invalid';
+      const explanation = REGISTRATION_ERROR_CATALOG[code];
+      const lms = isRegistrationError(e) ? { status: e.status, body: e.platformBody } : undefined;
+      timeline.error(code.startsWith('config') || code === 'issuer_mismatch' || code === 'insecure_url' ? 'platform_configuration' : 'registration_request', code, {
+        message: (e as Error).message, field: isRegistrationError(e) ? (e.field ?? null) : null, lms_status: lms?.status ?? null,
+      });
+      await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: null, issuer: null, clientId: null, errorCode: code }, timeline.events);
+      deps.logger.warn({ correlationId: timeline.correlationId, code }, 'dynamic registration failed');
+      const res = await page(c, explanation.responseStatus, timeline.correlationId, (nonce) =>
+        registrationErrorPage({
+          nonce, title: 'The LMS registration did not complete', what: `${explanation.admin} (${(e as Error).message})`, fix: explanation.fix,
+          correlationId: timeline.correlationId, code, lms, field: isRegistrationError(e) ? e.field : undefined,
+        }),
+      );
+      res.headers.set('x-tether-error', code);
+      return res;
+    }
+  };
+}
+
+function platformName(productFamily: string, issuer: string): string {
+  const names: Record<string, string> = { canvas: 'Canvas', moodle: 'Moodle', desire2learn: 'Brightspace', BlackboardLearn: 'Blackboard Learn', sakai: 'Sakai', schoology: 'Schoology' };
+  const host = (() => {
+    try {
+      return new URL(issuer).host;
+    } catch {
+      return issuer;
+    }
+  })();
+  return `${names[productFamily] ?? productFamily ?? 'LMS'} (${host})`;
+}

@@ -1,0 +1,183 @@
+// Dynamic registration end to end against lms-sim in each quirk mode, plus every way a
+// registration URL or an LMS can fail (LTI-NOTES 56–62, pain points 29–31).
+import { createServer, type Server } from 'node:http';
+import { startLmsSim, simulateBrowserLaunch, type LmsSim } from '@tether/lms-sim';
+import { createWorkspace, sql } from '@tether/db';
+import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { startRuntime, type RunningRuntime } from '../src/server.js';
+
+let t: TestDatabase;
+let runtime: RunningRuntime;
+let workspaceId: string;
+const sims: LmsSim[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  // The runtime must know its own public URL (the LMS registers it): take a free port first.
+  const probe = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', TETHER_SECRET: 'r'.repeat(40), LOG_LEVEL: 'silent' }), { db: t.db, logger: pino({ level: 'silent' }) });
+  const port = probe.port;
+  await probe.close();
+  runtime = await startRuntime(
+    loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, TETHER_SECRET: 'r'.repeat(40), LOG_LEVEL: 'silent', TETHER_DEV_INSECURE_HOSTS: '127.0.0.1' }),
+    { db: t.db, logger: pino({ level: 'silent' }) },
+  );
+  workspaceId = (await createWorkspace(t.db, { slug: 'acme', name: 'Acme Training' })).id;
+});
+afterAll(async () => {
+  for (const s of sims) await s.close();
+  await runtime?.close();
+  await t?.close();
+});
+
+async function sim(opts: Parameters<typeof startLmsSim>[0] = {}) {
+  const s = await startLmsSim(opts);
+  sims.push(s);
+  return s;
+}
+
+/** What the dashboard's "Generate registration URL" does (the api package mints the same). */
+async function mintUrl(opts: { now?: Date } = {}) {
+  const { token, jti, expiresAt } = await runtime.deps.tokens.sign({ purpose: 'dynamic-registration', data: { workspace: workspaceId }, ttlSec: 3600, ...(opts.now ? { now: opts.now } : {}) });
+  await t.db.insertInto('registration_tokens').values({ jti, workspace_id: workspaceId, expires_at: expiresAt }).execute();
+  return `${runtime.url}/lti/register?token=${encodeURIComponent(token)}`;
+}
+
+async function register(s: LmsSim, url: string, opts: { doubleEncodeToken?: boolean } = {}) {
+  const res = await fetch(s.startRegistration({ toolRegistrationUrl: url, ...opts }), { headers: { 'user-agent': 'Mozilla/5.0 test' } });
+  return { res, body: await res.text(), error: res.headers.get('x-tether-error'), cid: res.headers.get('x-correlation-id') };
+}
+
+const platformCount = async () => (await t.db.selectFrom('platforms').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
+
+describe('dynamic registration', () => {
+  for (const mode of ['generic', 'moodle', 'canvas', 'brightspace'] as const) {
+    it(`registers with an LMS in ${mode} mode and closes the dialog`, async () => {
+      const s = await sim({ mode });
+      const r = await register(s, await mintUrl());
+      expect(r.res.status, r.body).toBe(200);
+      expect(r.body).toContain('Tether is connected');
+      expect(r.body).toContain('org.imsglobal.lti.close');
+      expect(r.body).toMatch(/window\.opener/);
+      const reg = s.registrations().at(-1)!;
+      const p = await t.db.selectFrom('platforms').selectAll().where('client_id', '=', reg.clientId).executeTakeFirstOrThrow();
+      expect(p).toMatchObject({ workspace_id: workspaceId, issuer: s.issuer, registered_via: 'dynamic', deployment_policy: 'learn', jwks_url: s.endpoints.jwks, token_url: s.endpoints.token });
+      if (mode === 'brightspace') expect(p.token_audience).toBe('https://api.brightspace.com/auth/token');
+      const deps = await t.db.selectFrom('deployments').select('deployment_id').where('platform_id', '=', p.id).execute();
+      expect(deps).toHaveLength(1);
+      // The registration token travelled as Bearer on the registration POST (checklist 58).
+      const post = s.requestLog().find((l) => l.method === 'POST' && l.path.startsWith('/register'));
+      expect(post?.authorization).toMatch(/^Bearer /);
+      // The timeline records it under the correlation ID.
+      const events = await t.db.selectFrom('launch_events').select(['step', 'outcome']).where('correlation_id', '=', r.cid!).orderBy('id').execute();
+      expect(events.map((e) => e.step)).toEqual(['registration_received', 'registration_url', 'platform_configuration', 'registration_request', 'platform_saved']);
+      // And a launch works right away through the registration.
+      const launch = await simulateBrowserLaunch(s, { clientId: reg.clientId, custom: { scenario_id: 'missing' }, storageTarget: false });
+      expect(launch.launch?.headers.get('x-tether-error')).toBe('scenario_not_found');
+    });
+  }
+
+  it('pain 30ish: a registration token URL-encoded twice (Blackboard) still authenticates', async () => {
+    const s = await sim({ mode: 'blackboard' });
+    const r = await register(s, await mintUrl(), { doubleEncodeToken: true });
+    expect(r.res.status, r.body).toBe(200);
+  });
+
+  it('a platform answering without a deployment ID: learned from the first launch', async () => {
+    const s = await sim({ omitDeploymentId: true });
+    const r = await register(s, await mintUrl());
+    expect(r.res.status).toBe(200);
+    expect(r.body).toMatch(/recorded at the first launch/);
+    const reg = s.registrations().at(-1)!;
+    const p = await t.db.selectFrom('platforms').selectAll().where('client_id', '=', reg.clientId).executeTakeFirstOrThrow();
+    expect(await t.db.selectFrom('deployments').selectAll().where('platform_id', '=', p.id).execute()).toEqual([]);
+    const deploymentId = s.addDeployment(reg.clientId, 'dep-from-first-launch');
+    await t.db.insertInto('scenarios').values({ workspace_id: workspaceId, slug: 'intro', title: 'Intro' }).onConflict((oc) => oc.doNothing()).execute();
+    const launch = await simulateBrowserLaunch(s, { clientId: reg.clientId, deploymentId, custom: { scenario_id: 'intro' } });
+    expect(launch.launch?.status).toBe(303);
+    const learned = await t.db.selectFrom('deployments').selectAll().where('platform_id', '=', p.id).execute();
+    expect(learned.map((d) => [d.deployment_id, d.source])).toEqual([['dep-from-first-launch', 'launch']]);
+  });
+
+  it('#60 re-registering the same issuer + client ID updates instead of duplicating', async () => {
+    const s = await sim({ registrationClientId: 'fixed-client' });
+    expect((await register(s, await mintUrl())).res.status).toBe(200);
+    const before = await platformCount();
+    expect((await register(s, await mintUrl())).res.status).toBe(200);
+    expect(await platformCount()).toBe(before);
+  });
+
+  it('refuses an expired, a used and a tampered registration URL, creating nothing', async () => {
+    const s = await sim();
+    const before = await platformCount();
+    const expired = await register(s, await mintUrl({ now: new Date(Date.now() - 2 * 3600_000) }));
+    expect(expired.error).toBe('registration_url_expired');
+    expect(expired.res.status).toBe(410);
+
+    const url = await mintUrl();
+    expect((await register(s, url)).res.status).toBe(200);
+    const afterFirst = await platformCount();
+    const reused = await register(s, url);
+    expect(reused.error).toBe('registration_url_used');
+    expect(reused.body).toContain('already used');
+
+    const tampered = new URL(await mintUrl());
+    const tok = tampered.searchParams.get('token')!;
+    tampered.searchParams.set('token', `${tok.slice(0, -3)}abc`);
+    expect((await register(s, tampered.toString())).error).toBe('registration_url_invalid');
+    expect(await platformCount()).toBe(afterFirst);
+    expect(afterFirst).toBe(before + 1);
+  });
+
+  it('#56 refuses a missing openid_configuration and says so', async () => {
+    const res = await fetch(await mintUrl());
+    expect(res.headers.get('x-tether-error')).toBe('registration_request_invalid');
+    expect(res.status).toBe(400);
+  });
+
+  it('a failed registration can be retried with the same URL', async () => {
+    const s = await sim({ rejectRegistration: { status: 500, body: { error: 'server_error' } } });
+    const url = await mintUrl();
+    expect((await register(s, url)).error).toBe('registration_rejected');
+    s.configure({ rejectRegistration: null });
+    expect((await register(s, url)).res.status).toBe(200);
+  });
+
+  it('#61 pain 29: Canvas 422 {errors:[…]} and OIDC 400 errors are shown with the LMS status and body', async () => {
+    const canvas = await sim({ mode: 'canvas', rejectRegistration: { status: 422, body: { errors: [{ field: 'redirect_uris', message: 'is not a valid URI' }] } } });
+    const r1 = await register(canvas, await mintUrl());
+    expect(r1.error).toBe('registration_rejected');
+    expect(r1.body).toContain('HTTP 422');
+    expect(r1.body).toContain('is not a valid URI');
+    const moodle = await sim({ mode: 'moodle', rejectRegistration: { status: 400, body: { error: 'invalid_client_metadata', error_description: 'scope not allowed' } } });
+    const r2 = await register(moodle, await mintUrl());
+    expect(r2.body).toContain('scope not allowed');
+    const events = await t.db.selectFrom('launch_events').selectAll().where('correlation_id', '=', r2.cid!).execute();
+    expect(events.find((e) => e.outcome === 'error')?.details).toMatchObject({ lms_status: 400 });
+  });
+
+  it('#57 unreachable and invalid platform configurations name the problem', async () => {
+    const unreachable = new URL(await mintUrl());
+    unreachable.searchParams.set('openid_configuration', 'http://127.0.0.1:9/.well-known/openid-configuration');
+    expect((await (async () => { const r = await fetch(unreachable); return r.headers.get('x-tether-error'); })())).toBe('config_unreachable');
+
+    let server: Server | undefined;
+    try {
+      server = createServer((req, res) => {
+        const base = `http://127.0.0.1:${(server!.address() as { port: number }).port}`;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ issuer: base, authorization_endpoint: `${base}/auth`, token_endpoint: `${base}/token`, jwks_uri: `${base}/jwks` }));
+      });
+      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+      const invalid = new URL(await mintUrl());
+      invalid.searchParams.set('openid_configuration', `http://127.0.0.1:${(server.address() as { port: number }).port}/.well-known/openid-configuration`);
+      const res = await fetch(invalid);
+      expect(res.headers.get('x-tether-error')).toBe('config_invalid');
+      expect(await res.text()).toContain('registration_endpoint');
+    } finally {
+      server?.close();
+    }
+  });
+});

@@ -1,0 +1,120 @@
+// Dynamic registration storage: one-time URLs (claimed atomically, released when the
+// registration fails so the admin can retry within the hour) and the idempotent save of
+// the platform the LMS registered us with.
+import { sql, type Kysely } from 'kysely';
+import type { Database, Platform } from '../schema.js';
+
+export type ClaimResult = { ok: true } | { ok: false; reason: 'unknown' | 'used' | 'expired' | 'wrong_workspace' };
+
+export async function claimRegistrationToken(db: Kysely<Database>, jti: string, workspaceId: string): Promise<ClaimResult> {
+  const claimed = await db
+    .updateTable('registration_tokens')
+    .set({ used_at: sql`now()` })
+    .where('jti', '=', jti)
+    .where('workspace_id', '=', workspaceId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .returning('jti')
+    .executeTakeFirst();
+  if (claimed) return { ok: true };
+  const row = await db.selectFrom('registration_tokens').selectAll().where('jti', '=', jti).executeTakeFirst();
+  if (!row) return { ok: false, reason: 'unknown' };
+  if (row.workspace_id !== workspaceId) return { ok: false, reason: 'wrong_workspace' };
+  if (row.used_at) return { ok: false, reason: 'used' };
+  return { ok: false, reason: 'expired' };
+}
+
+export async function releaseRegistrationToken(db: Kysely<Database>, jti: string): Promise<void> {
+  await db.updateTable('registration_tokens').set({ used_at: null }).where('jti', '=', jti).where('platform_id', 'is', null).execute();
+}
+
+export interface RegisteredPlatformInput {
+  workspaceId: string;
+  name: string;
+  issuer: string;
+  clientId: string;
+  authLoginUrl: string;
+  tokenUrl: string;
+  tokenAudience: string | null;
+  jwksUrl: string;
+  productFamily: string | null;
+  productVersion: string | null;
+  deploymentId: string | null;
+  jti: string;
+}
+
+export type SaveRegisteredResult =
+  | { ok: true; platform: Platform; created: boolean }
+  | { ok: false; reason: 'other_workspace'; existing: Platform };
+
+/**
+ * Insert, or — when this workspace already has (issuer, client_id) — update it in place:
+ * re-registering never duplicates. The token is linked to the platform in the same transaction.
+ */
+export async function saveRegisteredPlatform(db: Kysely<Database>, p: RegisteredPlatformInput): Promise<SaveRegisteredResult> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('platforms').selectAll().where('issuer', '=', p.issuer).where('client_id', '=', p.clientId).forUpdate().executeTakeFirst();
+    if (existing && existing.workspace_id !== p.workspaceId) return { ok: false as const, reason: 'other_workspace' as const, existing };
+    const values = {
+      name: p.name,
+      auth_login_url: p.authLoginUrl,
+      token_url: p.tokenUrl,
+      token_audience: p.tokenAudience,
+      jwks_url: p.jwksUrl,
+      product_family: p.productFamily,
+      product_version: p.productVersion,
+    };
+    const platform = existing
+      ? await trx.updateTable('platforms').set({ ...values, updated_at: sql`now()` }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+      : await trx
+          .insertInto('platforms')
+          .values({ ...values, workspace_id: p.workspaceId, issuer: p.issuer, client_id: p.clientId, registered_via: 'dynamic', deployment_policy: 'learn' })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+    if (p.deploymentId) {
+      await trx
+        .insertInto('deployments')
+        .values({ platform_id: platform.id, deployment_id: p.deploymentId, source: 'registration' })
+        .onConflict((oc) => oc.columns(['platform_id', 'deployment_id']).doNothing())
+        .execute();
+    }
+    await trx.updateTable('registration_tokens').set({ platform_id: platform.id, used_at: sql`coalesce(used_at, now())` }).where('jti', '=', p.jti).execute();
+    return { ok: true as const, platform, created: !existing };
+  });
+}
+
+/** A dynamic registration's outcome and timeline, kept like a launch so the dashboard finds it by correlation ID. */
+export async function recordRegistrationOutcome(
+  db: Kysely<Database>,
+  r: { correlationId: string; workspaceId: string | null; platformId: string | null; issuer: string | null; clientId: string | null; errorCode: string | null },
+  events: import('./launches.js').EventInput[],
+): Promise<void> {
+  await db
+    .with('l', (q) =>
+      q.insertInto('launches').values({
+        correlation_id: r.correlationId,
+        workspace_id: r.workspaceId,
+        platform_id: r.platformId,
+        issuer: r.issuer,
+        client_id: r.clientId,
+        message_type: 'DynamicRegistration',
+        status: r.errorCode ? 'failed' : 'landed',
+        error_code: r.errorCode,
+        completed_at: new Date(),
+      }),
+    )
+    .insertInto('launch_events')
+    .values(
+      events.map((e) => ({
+        correlation_id: r.correlationId,
+        workspace_id: r.workspaceId,
+        step: e.step,
+        outcome: e.outcome,
+        error_code: e.error_code ?? null,
+        duration_ms: e.duration_ms ?? null,
+        details: JSON.stringify(e.details ?? {}),
+        ...(e.at ? { created_at: e.at } : {}),
+      })),
+    )
+    .execute();
+}

@@ -1,0 +1,144 @@
+// Step 3b: POST the registration to the platform and read back what it created.
+import { DEFAULT_REGISTER_TIMEOUT_MS, LTI_PLATFORM_CONFIGURATION, LTI_TOOL_CONFIGURATION, MAX_REGISTRATION_RESPONSE_BYTES } from './constants.js';
+import type { RegistrationRequestBody } from './build-registration-request.js';
+import { PLATFORM_BODY_MAX_BYTES, RegistrationError } from './errors.js';
+import { describeNetworkError, isAbort, readErrorBody, readTextLimited } from './http.js';
+import { summarisePlatformError } from './platform-error-message.js';
+import type { PlatformConfiguration } from './validate-platform-configuration.js';
+
+export interface RegisterToolOptions {
+  /** Sent as `Authorization: Bearer`; Moodle and Canvas refuse the POST without it. */
+  registrationToken?: string;
+  userAgent: string;
+  fetch?: typeof fetch;
+  /** Default 10000. */
+  timeoutMs?: number;
+}
+
+/** What the runtime persists for the new connection. */
+export interface RegisteredTool {
+  clientId: string;
+  /** Absent when the platform creates deployments later (at install time, or at first launch). */
+  deploymentId?: string;
+  productFamily: string;
+  productVersion?: string;
+  issuer: string;
+  authLoginUrl: string;
+  tokenUrl: string;
+  /** Audience for client assertions when it is not the token URL (D2L's `authorization_server`). */
+  tokenAudience?: string;
+  jwksUrl: string;
+  /** Scopes granted: the answer's `scope` when it has one, else the ones requested. */
+  scopes: string[];
+  /** The platform's whole answer, for audit. */
+  raw: Record<string, unknown>;
+}
+
+export async function registerTool(
+  config: PlatformConfiguration,
+  body: RegistrationRequestBody,
+  opts: RegisterToolOptions,
+): Promise<RegisteredTool> {
+  const doFetch = opts.fetch ?? fetch;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS;
+  const endpoint = config.registration_endpoint;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    'user-agent': opts.userAgent,
+  };
+  // Capitalised scheme: Blackboard has refused `bearer`.
+  if (opts.registrationToken) headers.authorization = `Bearer ${opts.registrationToken}`;
+
+  const signal = AbortSignal.timeout(timeoutMs);
+  let res: Response;
+  let text: string;
+  try {
+    // No redirect following: re-POSTing the token elsewhere is never what the admin approved.
+    res = await doFetch(endpoint, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'manual', signal });
+    if (res.status !== 200 && res.status !== 201) {
+      if (res.status >= 200 && res.status < 300) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new RegistrationError('registration_response_invalid', `registration endpoint answered HTTP ${res.status}, expected 200 or 201`, {
+          status: res.status,
+        });
+      }
+      const platformBody = await readErrorBody(res, PLATFORM_BODY_MAX_BYTES * 4);
+      const summary = summarisePlatformError(res.status, platformBody);
+      throw new RegistrationError('registration_rejected', `registration rejected (HTTP ${res.status}): ${summary.message}`, {
+        status: res.status,
+        platformBody,
+        ...(summary.field === undefined ? {} : { field: summary.field }),
+      });
+    }
+    const read = await readTextLimited(res, MAX_REGISTRATION_RESPONSE_BYTES);
+    if (!read.ok) {
+      throw new RegistrationError('registration_response_invalid', `registration answer larger than ${MAX_REGISTRATION_RESPONSE_BYTES} bytes`, {
+        status: res.status,
+      });
+    }
+    text = read.text;
+  } catch (err) {
+    if (err instanceof RegistrationError) throw err;
+    const why = isAbort(err, signal) ? `no complete answer within ${timeoutMs} ms` : `request failed (${describeNetworkError(err)})`;
+    throw new RegistrationError('registration_unreachable', `registration endpoint ${endpoint}: ${why}`, { cause: err });
+  }
+
+  const invalid = (message: string, field?: string) =>
+    new RegistrationError('registration_response_invalid', message, {
+      status: res.status,
+      platformBody: text,
+      ...(field === undefined ? {} : { field }),
+    });
+
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalid('registration answer is not JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalid('registration answer is not a JSON object');
+  const raw = json as Record<string, unknown>;
+
+  const clientId = idString(raw.client_id);
+  if (clientId === undefined) throw invalid('registration answer has no client_id', 'client_id');
+
+  // The echoed tool configuration is optional; when present it may carry the new deployment.
+  const echoed = raw[LTI_TOOL_CONFIGURATION];
+  let deploymentId: string | undefined;
+  if (echoed !== undefined) {
+    if (typeof echoed !== 'object' || echoed === null || Array.isArray(echoed)) {
+      throw invalid(`${LTI_TOOL_CONFIGURATION} in the registration answer is not an object`, LTI_TOOL_CONFIGURATION);
+    }
+    const rawDeployment = (echoed as Record<string, unknown>).deployment_id;
+    const blank = rawDeployment === undefined || rawDeployment === null || (typeof rawDeployment === 'string' && rawDeployment.trim() === '');
+    if (!blank) {
+      deploymentId = idString(rawDeployment);
+      if (deploymentId === undefined) throw invalid('deployment_id in the registration answer is not a string', 'deployment_id');
+    }
+  }
+
+  const granted = typeof raw.scope === 'string' ? raw.scope : body.scope;
+  const platform = config[LTI_PLATFORM_CONFIGURATION];
+  const registered: RegisteredTool = {
+    clientId,
+    productFamily: platform.product_family_code,
+    issuer: config.issuer,
+    authLoginUrl: config.authorization_endpoint,
+    tokenUrl: config.token_endpoint,
+    jwksUrl: config.jwks_uri,
+    scopes: granted.split(/\s+/).filter(Boolean),
+    raw,
+  };
+  if (deploymentId !== undefined) registered.deploymentId = deploymentId;
+  if (platform.version !== undefined) registered.productVersion = platform.version;
+  if (config.authorization_server !== undefined) registered.tokenAudience = config.authorization_server;
+  return registered;
+}
+
+/** IDs are strings in the spec; some platforms emit numbers. Empty means absent. */
+function idString(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim() === '' ? undefined : v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  return undefined;
+}

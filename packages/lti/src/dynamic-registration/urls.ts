@@ -1,0 +1,31 @@
+// URL policy shared by every step: https, except for hosts on an explicit dev allow-list.
+import { RegistrationError } from './errors.js';
+
+/** Parse an absolute http(s) URL; undefined when it is not one. */
+export function parseHttpUrl(value: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  return url;
+}
+
+/**
+ * An allow-list entry matches the URL's hostname (any port) or its host (`hostname:port`).
+ * Compared lower-case because URL parsing lower-cases hosts and admins may not.
+ */
+export function isInsecureHostAllowed(url: URL, allowInsecureHosts: readonly string[] = []): boolean {
+  const allowed = allowInsecureHosts.map((h) => h.trim().toLowerCase());
+  return allowed.includes(url.host.toLowerCase()) || allowed.includes(url.hostname.toLowerCase());
+}
+
+/** Throws `insecure_url` unless the URL is https or its host is allow-listed. */
+export function assertSecureUrl(url: URL, allowInsecureHosts: readonly string[] | undefined, field?: string): void {
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && isInsecureHostAllowed(url, allowInsecureHosts)) return;
+  const what = field ? `${field} (${url.href})` : url.href;
+  throw new RegistrationError('insecure_url', `${what} is not https and its host is not on the dev allow-list`, field === undefined ? {} : { field });
+}
