@@ -1,0 +1,92 @@
+// The request context: injected dependencies, the signed-in user (better-auth session) and
+// their workspace memberships. The active workspace is the one named by the
+// `x-tether-workspace` header (a slug) when the user is a member there, else the user's
+// first admin membership.
+import type { TetherAuth } from '@tether/auth';
+import type { OneTimeTokens } from '@tether/crypto';
+import type { Database, Kysely, MemberRole } from '@tether/db';
+
+export const WORKSPACE_HEADER = 'x-tether-workspace';
+
+export interface ApiDeps {
+  db: Kysely<Database>;
+  auth: TetherAuth;
+  tokens: OneTimeTokens;
+  /** The runtime's PUBLIC_URL (the LTI endpoints are built from it). */
+  publicUrl: string;
+  /** Sent when the API fetches from an LMS (test connection). */
+  userAgent: string;
+  /** Injected fetch for outbound calls (tests); defaults to globalThis.fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface SessionUser {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface WorkspaceMembership {
+  id: string;
+  slug: string;
+  name: string;
+  role: MemberRole;
+}
+
+export interface Context extends ApiDeps {
+  user: SessionUser | null;
+  /** All workspaces the user belongs to, oldest membership first. */
+  memberships: WorkspaceMembership[];
+  activeWorkspace: WorkspaceMembership | null;
+}
+
+export async function loadMemberships(db: Kysely<Database>, userId: string): Promise<WorkspaceMembership[]> {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+    .select(['w.id', 'w.slug', 'w.name', 'm.role'])
+    .where('m.user_id', '=', userId)
+    .orderBy('m.created_at')
+    .orderBy('m.id')
+    .execute();
+}
+
+export function pickActiveWorkspace(memberships: WorkspaceMembership[], requestedSlug?: string | null): WorkspaceMembership | null {
+  const slug = requestedSlug?.trim().toLowerCase();
+  if (slug) {
+    const named = memberships.find((m) => m.slug === slug);
+    if (named) return named;
+  }
+  return memberships.find((m) => m.role === 'admin') ?? null;
+}
+
+const signedOut = (deps: ApiDeps): Context => ({ ...deps, user: null, memberships: [], activeWorkspace: null });
+
+/** Context for a known user id, without HTTP (tests, CLI, server-side jobs). Unknown user ⇒ signed out. */
+export async function createContextForUser(deps: ApiDeps, userId: string | null, workspaceSlug?: string | null): Promise<Context> {
+  if (!userId) return signedOut(deps);
+  const user = await deps.db.selectFrom('users').select(['id', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
+  if (!user) return signedOut(deps);
+  return contextFor(deps, user, workspaceSlug);
+}
+
+async function contextFor(deps: ApiDeps, user: SessionUser, workspaceSlug?: string | null): Promise<Context> {
+  const memberships = await loadMemberships(deps.db, user.id);
+  return { ...deps, user, memberships, activeWorkspace: pickActiveWorkspace(memberships, workspaceSlug) };
+}
+
+export const createSignedOutContext = signedOut;
+
+/**
+ * `createContextFactory(deps)` once at startup; then per request
+ * `createContext({ headers: request.headers })` (the better-auth session cookie and the
+ * optional `x-tether-workspace` header are read from them).
+ */
+export function createContextFactory(deps: ApiDeps): (opts: { headers: Headers }) => Promise<Context> {
+  return async ({ headers }) => {
+    const session = await deps.auth.api.getSession({ headers });
+    if (!session) return signedOut(deps);
+    const { id, name, email } = session.user;
+    return contextFor(deps, { id, name, email }, headers.get(WORKSPACE_HEADER));
+  };
+}

@@ -1,0 +1,126 @@
+// Launch read models for the troubleshooting views. Every query is scoped to a workspace:
+// launches without one (e.g. unknown_platform at login) are visible to nobody.
+import { sql, type Database, type Kysely, type LaunchStatus } from '@tether/db';
+
+/** The learner's best known name: the LMS identity's, else the Tether user's. */
+const userNameSql = sql<string | null>`coalesce(nullif(trim(li.name), ''), nullif(trim(concat_ws(' ', li.given_name, li.family_name)), ''), u.name)`;
+
+function launchRows(db: Kysely<Database>, workspaceId: string) {
+  return db
+    .selectFrom('launches as l')
+    .leftJoin('platforms as p', (j) => j.onRef('p.id', '=', 'l.platform_id').onRef('p.workspace_id', '=', 'l.workspace_id'))
+    .leftJoin('scenarios as s', (j) => j.onRef('s.id', '=', 'l.scenario_id').onRef('s.workspace_id', '=', 'l.workspace_id'))
+    .leftJoin('users as u', 'u.id', 'l.user_id')
+    .leftJoin('lti_identities as li', (j) =>
+      j.onRef('li.workspace_id', '=', 'l.workspace_id').onRef('li.issuer', '=', 'l.issuer').onRef('li.sub', '=', 'l.lti_sub'),
+    )
+    .where('l.workspace_id', '=', workspaceId);
+}
+
+export async function findLaunchDetail(db: Kysely<Database>, workspaceId: string, correlationId: string) {
+  return launchRows(db, workspaceId)
+    .selectAll('l')
+    .select(['p.name as platform_name', 's.slug as scenario_slug', 's.title as scenario_title', userNameSql.as('user_name')])
+    .where('l.correlation_id', '=', correlationId)
+    .executeTakeFirst();
+}
+
+export async function listLaunchEvents(db: Kysely<Database>, workspaceId: string, correlationId: string) {
+  return db
+    .selectFrom('launch_events')
+    .select(['id', 'step', 'outcome', 'error_code', 'duration_ms', 'details', 'created_at'])
+    .where('correlation_id', '=', correlationId)
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export interface RecentLaunchFilter {
+  status?: LaunchStatus;
+  platformId?: string;
+  scenarioId?: string;
+  since?: Date;
+  until?: Date;
+  /** Keyset position: rows strictly after (created_at desc, id desc). `createdAt` is full-precision text. */
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** Newest first, keyset-paginated on (created_at desc, id desc). Returns up to limit + 1 rows. */
+export async function listRecentLaunches(db: Kysely<Database>, workspaceId: string, f: RecentLaunchFilter) {
+  let q = launchRows(db, workspaceId)
+    .select([
+      'l.id',
+      'l.correlation_id',
+      'l.status',
+      'l.error_code',
+      'l.platform_id',
+      'l.issuer',
+      'l.scenario_id',
+      'l.user_id',
+      'l.context_title',
+      'l.resource_link_title',
+      'l.created_at',
+      'l.completed_at',
+      'p.name as platform_name',
+      's.title as scenario_title',
+      userNameSql.as('user_name'),
+      // Microsecond precision, so the cursor never skips rows sharing a millisecond.
+      sql<string>`to_char(l.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_ts'),
+    ])
+    .orderBy('l.created_at', 'desc')
+    .orderBy('l.id', 'desc')
+    .limit(f.limit + 1);
+  if (f.status) q = q.where('l.status', '=', f.status);
+  if (f.platformId) q = q.where('l.platform_id', '=', f.platformId);
+  if (f.scenarioId) q = q.where('l.scenario_id', '=', f.scenarioId);
+  if (f.since) q = q.where('l.created_at', '>=', f.since);
+  if (f.until) q = q.where('l.created_at', '<', f.until);
+  if (f.after) {
+    const { createdAt, id } = f.after;
+    q = q.where(sql<boolean>`(l.created_at, l.id) < (${createdAt}::timestamptz, ${id}::uuid)`);
+  }
+  return q.execute();
+}
+
+export interface DailyLaunchCount {
+  day: string;
+  launches: number;
+  landed: number;
+  failed: number;
+}
+
+/** Launch counts per UTC day since `from` (days without launches are absent). */
+export async function countLaunchesPerDay(db: Kysely<Database>, workspaceId: string, from: Date): Promise<DailyLaunchCount[]> {
+  const rows = await db
+    .selectFrom('launches')
+    .select([
+      sql<string>`to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD')`.as('day'),
+      sql<number>`count(*)::int`.as('launches'),
+      sql<number>`(count(*) filter (where status = 'landed'))::int`.as('landed'),
+      sql<number>`(count(*) filter (where status = 'failed'))::int`.as('failed'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .where('created_at', '>=', from)
+    .groupBy(sql`1`)
+    .execute();
+  return rows.map((r) => ({ day: r.day, launches: Number(r.launches), landed: Number(r.landed), failed: Number(r.failed) }));
+}
+
+export async function topErrorCodes(db: Kysely<Database>, workspaceId: string, from: Date, limit = 5) {
+  const rows = await db
+    .selectFrom('launches')
+    .select(['error_code', sql<number>`count(*)::int`.as('count')])
+    .where('workspace_id', '=', workspaceId)
+    .where('created_at', '>=', from)
+    .where('status', '=', 'failed')
+    .where('error_code', 'is not', null)
+    .groupBy('error_code')
+    .orderBy('count', 'desc')
+    .orderBy('error_code')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ code: r.error_code as string, count: Number(r.count) }));
+}
+

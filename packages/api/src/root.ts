@@ -1,0 +1,22 @@
+import { launchesRouter } from './routers/launches.js';
+import { ltiRouter } from './routers/lti.js';
+import { platformsRouter } from './routers/platforms.js';
+import { scenariosRouter } from './routers/scenarios.js';
+import { sessionRouter } from './routers/session.js';
+import { createCallerFactory, createTRPCRouter } from './trpc.js';
+
+export const appRouter = createTRPCRouter({
+  session: sessionRouter,
+  lti: ltiRouter,
+  platforms: platformsRouter,
+  scenarios: scenariosRouter,
+  launches: launchesRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/**
+ * Server-side calls without HTTP (SvelteKit load functions, CLI, tests):
+ * `createCaller(await createContext({ headers }))`.
+ */
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,77 @@
+import { createScenario, isUniqueViolation, listScenarios, type Scenario } from '@tether/db';
+import { slugSchema, toolEndpoints } from '@tether/lti';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { fieldError } from '../errors.js';
+import { findScenarioById, findScenarioBySlug, updateScenario, workspaceHasPlatform } from '../queries/scenarios.js';
+import { adminProcedure, createTRPCRouter } from '../trpc.js';
+import { audit, idSchema, iso, type AdminContext } from '../util.js';
+
+const title = z.string().trim().min(1, 'title is required').max(200, 'title must be at most 200 characters');
+const description = z.string().trim().max(5000, 'description must be at most 5000 characters');
+
+const createInput = z.object({ slug: slugSchema, title, description: description.default('') });
+const updateInput = z.object({ id: idSchema, slug: slugSchema.optional(), title: title.optional(), description: description.optional() });
+
+/** What an LMS activity needs in its custom parameters to open this scenario. */
+export const customParameterFor = (slug: string) => `scenario_id=${slug}`;
+
+function scenarioView(s: Scenario) {
+  return {
+    id: s.id,
+    slug: s.slug,
+    title: s.title,
+    description: s.description,
+    customParameter: customParameterFor(s.slug),
+    createdAt: iso(s.created_at),
+    updatedAt: iso(s.updated_at),
+  };
+}
+
+async function slugTaken(ctx: AdminContext, slug: string): Promise<TRPCError> {
+  const existing = await findScenarioBySlug(ctx.db, ctx.workspace.id, slug);
+  return fieldError('CONFLICT', 'slug', existing ? `"${slug}" is already used by the scenario "${existing.title}"` : `"${slug}" is already used`);
+}
+
+const notFound = (id: string) => new TRPCError({ code: 'NOT_FOUND', message: `scenario ${id} not found in this workspace` });
+
+export const scenariosRouter = createTRPCRouter({
+  list: adminProcedure.query(async ({ ctx }) => (await listScenarios(ctx.db, ctx.workspace.id)).map(scenarioView)),
+
+  /** One scenario, the custom parameter to paste into the LMS, and whether any LMS is connected yet. */
+  get: adminProcedure.input(z.object({ id: idSchema })).query(async ({ ctx, input }) => {
+    const [scenario, lmsConnected] = await Promise.all([findScenarioById(ctx.db, ctx.workspace.id, input.id), workspaceHasPlatform(ctx.db, ctx.workspace.id)]);
+    if (!scenario) throw notFound(input.id);
+    return { ...scenarioView(scenario), lmsConnected, launchUrl: toolEndpoints(ctx.publicUrl).launch };
+  }),
+
+  create: adminProcedure.input(createInput).mutation(async ({ ctx, input }) => {
+    let created: Scenario;
+    try {
+      created = await createScenario(ctx.db, { workspace_id: ctx.workspace.id, slug: input.slug, title: input.title, description: input.description });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw await slugTaken(ctx, input.slug);
+      throw e;
+    }
+    await audit(ctx, 'scenario.create', { type: 'scenario', id: created.id }, { slug: created.slug, title: created.title });
+    return scenarioView(created);
+  }),
+
+  update: adminProcedure.input(updateInput).mutation(async ({ ctx, input }) => {
+    const { id, ...f } = input;
+    const changes: { slug?: string; title?: string; description?: string } = {};
+    if (f.slug !== undefined) changes.slug = f.slug;
+    if (f.title !== undefined) changes.title = f.title;
+    if (f.description !== undefined) changes.description = f.description;
+    let updated: Scenario | undefined;
+    try {
+      updated = await updateScenario(ctx.db, ctx.workspace.id, id, changes);
+    } catch (e) {
+      if (isUniqueViolation(e) && changes.slug) throw await slugTaken(ctx, changes.slug);
+      throw e;
+    }
+    if (!updated) throw notFound(id);
+    await audit(ctx, 'scenario.update', { type: 'scenario', id }, { changed: Object.keys(changes), ...changes });
+    return scenarioView(updated);
+  }),
+});
