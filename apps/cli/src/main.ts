@@ -3,6 +3,7 @@
 import { adminCreate } from './commands/admin.js';
 import { keysList, keysRotate } from './commands/keys.js';
 import { platformAdd, platformList, platformRemove } from './commands/platform.js';
+import { registrationUrl } from './commands/registration.js';
 import { scenarioAdd, scenarioList } from './commands/scenario.js';
 import { up } from './commands/up.js';
 import { workspaceCreate, workspaceList } from './commands/workspace.js';
@@ -25,6 +26,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
   },
   'platform list': { run: platformList, usage: 'platform list [--workspace <slug>]' },
   'platform remove': { run: platformRemove, usage: 'platform remove --workspace <slug> --id <platform id>' },
+  'registration-url': { run: registrationUrl, usage: 'registration-url --workspace <slug>      a one-time dynamic registration URL (valid 1 hour)' },
   'keys list': { run: keysList, usage: 'keys list' },
   'keys rotate': { run: keysRotate, usage: 'keys rotate' },
 };

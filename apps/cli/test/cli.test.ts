@@ -67,6 +67,19 @@ describe('tether CLI', () => {
     expect(audit.map((a) => a.action)).toEqual(['workspace.create', 'admin.create', 'scenario.create', 'platform.create', 'platform.remove']);
   });
 
+  it('registration-url mints a one-time URL for the workspace, valid one hour', async () => {
+    const r = await tether(['registration-url', '--workspace', 'acme-training', '--json'], { PUBLIC_URL: 'https://tether.example.com' });
+    expect(r.code).toBe(0);
+    const out = json(r.stdout);
+    expect(out.url).toMatch(/^https:\/\/tether\.example\.com\/lti\/register\?token=/);
+    const minutes = (Date.parse(out.expiresAt) - Date.now()) / 60000;
+    expect(minutes).toBeGreaterThan(58);
+    expect(minutes).toBeLessThanOrEqual(60);
+    const rows = await t.db.selectFrom('registration_tokens').selectAll().execute();
+    expect(rows).toHaveLength(1);
+    expect((await tether(['registration-url', '--workspace', 'nope', '--json'])).code).not.toBe(0);
+  });
+
   it('keys list and keys rotate keep the old key published', async () => {
     const list = json((await tether(['keys', 'list', '--json'])).stdout);
     expect(list.keys.map((k: { state: string }) => k.state).sort()).toEqual(['current', 'next']);

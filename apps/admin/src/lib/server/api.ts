@@ -1,0 +1,17 @@
+// The dashboard's server side talks to packages/api through a tRPC caller (no HTTP hop);
+// the browser uses the same routers over /api/trpc.
+import type { RequestEvent } from '@sveltejs/kit';
+import { createCaller, createContextFactory, type Context } from '@tether/api';
+import { getDeps, USER_AGENT } from './deps';
+
+let factory: Promise<(opts: { headers: Headers }) => Promise<Context>> | undefined;
+
+export function contextFactory() {
+  factory ??= getDeps().then((d) => createContextFactory({ db: d.db, auth: d.auth, tokens: d.tokens, publicUrl: d.publicUrl, userAgent: USER_AGENT }));
+  return factory;
+}
+
+export async function caller(event: Pick<RequestEvent, 'request'>) {
+  const create = await contextFactory();
+  return createCaller(await create({ headers: event.request.headers }));
+}

@@ -1,0 +1,8 @@
+import { caller } from '$lib/server/api';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+  const api = await caller(event);
+  const [endpoints, platforms] = await Promise.all([api.lti.endpoints(), api.platforms.list()]);
+  return { endpoints, platforms };
+};

@@ -1,0 +1,16 @@
+import { error } from '@sveltejs/kit';
+import { TRPCError } from '@trpc/server';
+import { caller } from '$lib/server/api';
+import type { PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+  const api = await caller(event);
+  try {
+    return await api.launches.byCorrelationId({ correlationId: event.params.correlationId });
+  } catch (e) {
+    if (e instanceof TRPCError && (e.code === 'NOT_FOUND' || e.code === 'BAD_REQUEST')) {
+      error(404, { message: `No launch with correlation ID “${event.params.correlationId}” in this workspace. Check the ID (copy it from the learner’s error page); launches from an LMS that is not connected have no workspace and cannot be shown.` });
+    }
+    throw e;
+  }
+};
