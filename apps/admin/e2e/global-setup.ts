@@ -53,7 +53,17 @@ export default async function globalSetup() {
 
   const common = { DATABASE_URL: t.url, TETHER_SECRET: SECRET, TETHER_DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
   const children: ChildProcess[] = [];
-  children.push(await start('lms-sim', ['--import', 'tsx', 'packages/lms-sim/src/cli.ts', '--port', String(simPort), '--client-id', 'e2e-client', '--deployment-id', 'e2e-deployment'], {}, /listening|http:\/\/127\.0\.0\.1/i));
+  children.push(
+    await start(
+      'lms-sim',
+      [
+        '--import', 'tsx', 'packages/lms-sim/src/cli.ts', '--port', String(simPort), '--client-id', 'e2e-client', '--deployment-id', 'e2e-deployment',
+        '--tool-login-url', `${runtimeUrl}/lti/login`, '--tool-redirect-uri', `${runtimeUrl}/lti/launch`, '--tool-jwks-url', `${runtimeUrl}/.well-known/jwks.json`, '--tool-target-link-uri', `${runtimeUrl}/lti/launch`,
+      ],
+      {},
+      /http:\/\/127\.0\.0\.1/i,
+    ),
+  );
   children.push(
     await start('runtime', ['--import', 'tsx', 'apps/runtime/src/main.ts'], { ...common, PORT: String(runtimePort), HOST: '127.0.0.1', PUBLIC_URL: runtimeUrl, TETHER_DEV_INSECURE_HOSTS: `127.0.0.1:${simPort}` }, /listening/),
   );

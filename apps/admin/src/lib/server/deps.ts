@@ -1,5 +1,4 @@
 // Server-side dependencies of the dashboard, created once per process.
-import { env } from '$env/dynamic/private';
 import { createAuth, deriveAuthSecret, type TetherAuth } from '@tether/auth';
 import { createOneTimeTokens, loadMasterSecret, type OneTimeTokens } from '@tether/crypto';
 import { createDb, migrateToLatest, resolveDataDir, type Database, type Kysely } from '@tether/db';
@@ -12,6 +11,9 @@ export interface AdminDeps {
   publicUrl: string;
   origin: string;
 }
+
+// process.env, not $env/dynamic/private: SvelteKit files PUBLIC_URL under the public env.
+const env = process.env;
 
 export const USER_AGENT = 'Tether-LTI/0.1 (+https://github.com/tether-lti)';
 
