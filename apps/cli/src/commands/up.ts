@@ -1,7 +1,7 @@
 // `tether up` (what `pnpm start` runs): owns the embedded database when no DATABASE_URL is
 // set, migrates, makes sure the tool has signing keys, then runs the runtime (and the admin
 // dashboard once it is built) as child processes pointed at the same database.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspaceRoot } from '@tether/db';
@@ -27,7 +27,10 @@ export async function up(ctx: CliContext, argv: string[]) {
     if (stopping) return;
     stopping = true;
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    // Graceful first; anything still running after 10 s is killed.
+    const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')), 10_000);
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    clearTimeout(force);
     await ctx.close();
     process.exit(code);
   };
@@ -36,9 +39,29 @@ export async function up(ctx: CliContext, argv: string[]) {
 
   const runtimeDir = join(root, 'apps', 'runtime');
   start('runtime', runtimeDir, ['--import', 'tsx', 'src/main.ts']);
-  const adminBuild = join(root, 'apps', 'admin', 'build', 'index.js');
+  // The dashboard runs from its production build; build it once on a fresh checkout.
+  const adminDir = join(root, 'apps', 'admin');
+  const adminBuild = join(adminDir, 'build', 'index.js');
+  if (!existsSync(adminBuild) && existsSync(join(adminDir, 'package.json'))) {
+    ctx.out.info('Building the admin dashboard (first start only)…');
+    const built = spawnSync('pnpm', ['--filter', '@tether/admin', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
+    if (built.status !== 0) ctx.out.info('The dashboard build failed; starting the runtime only.');
+  }
+  const adminPort = ctx.env.ADMIN_PORT ?? '3000';
+  const adminOrigin = ctx.env.ADMIN_ORIGIN ?? `http://localhost:${adminPort}`;
   if (existsSync(adminBuild)) {
-    start('admin', join(root, 'apps', 'admin'), [adminBuild], { HOST: ctx.env.ADMIN_HOST ?? '127.0.0.1', PORT: ctx.env.ADMIN_PORT ?? '3000' });
+    start('admin', adminDir, [adminBuild], {
+      HOST: ctx.env.ADMIN_HOST ?? '127.0.0.1',
+      PORT: adminPort,
+      ORIGIN: adminOrigin,
+      PUBLIC_URL: ctx.env.PUBLIC_URL ?? 'http://localhost:3001',
+    });
+    const hasAdmin = await ctx.handle.db.selectFrom('memberships').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst();
+    ctx.out.info(
+      hasAdmin
+        ? `Admin dashboard: ${adminOrigin}`
+        : `Admin dashboard: ${adminOrigin} — no admin yet: open ${adminOrigin}/setup (or run \`pnpm tether admin create\`).`,
+    );
   }
   ctx.out.info(`Database: ${ctx.handle.engine === 'embedded' ? `embedded PostgreSQL in ${ctx.dataDir}/pg` : 'DATABASE_URL'}; tool key ${keys.summary().current}.`);
   // Keep running until a signal or a child exit ends us.

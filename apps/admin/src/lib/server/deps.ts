@@ -27,6 +27,9 @@ export function getDeps(): Promise<AdminDeps> {
     const { secret } = await loadMasterSecret({ env: env.TETHER_SECRET, dataDir, production: env.NODE_ENV === 'production' });
     const origin = (env.ORIGIN || 'http://localhost:3000').replace(/\/+$/, '');
     const auth = createAuth({ db: handle.db, secret: deriveAuthSecret(secret), baseURL: origin });
+    // adapter-node stops accepting requests on SIGTERM/SIGINT, then emits this: close the
+    // pool (and the embedded server when we own it) so the process can exit.
+    process.once('sveltekit:shutdown' as never, () => void handle.close());
     return { db: handle.db, auth, tokens: createOneTimeTokens(secret), publicUrl: (env.PUBLIC_URL || 'http://localhost:3001').replace(/\/+$/, ''), origin };
   })();
   return deps;
