@@ -126,3 +126,23 @@ test('scenarios: create one and copy its LTI custom property', async ({ page }) 
   await expect(page.locator('#custom-param')).toHaveValue('scenario_id=night-shift-handover');
   await shot(page, '08-scenario');
 });
+
+test('a Member sees the admins-only page, and the API refuses them too', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Email').fill('max@acme.test');
+  await page.getByLabel('Password').fill('another long password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Admins only' })).toBeVisible();
+  const res = await page.request.get('/api/trpc/platforms.list');
+  expect(res.status()).toBe(403);
+});
+
+test('the LTI settings page works on a tablet', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 820, height: 1180 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await expect(page.getByRole('heading', { name: 'Connected LMSes' })).toBeVisible();
+  await shot(page, '09-lti-settings-tablet');
+  await context.close();
+});

@@ -50,6 +50,9 @@ export default async function globalSetup() {
   await createScenario(t.db, { workspace_id: ws.id, slug: 'fire-drill', title: 'Fire drill', description: 'Evacuate the building safely.' });
   const auth = createAuth({ db: t.db, secret: deriveAuthSecret(new TextEncoder().encode(SECRET)), baseURL: adminUrl });
   await createWorkspaceAdmin(auth, t.db, { workspaceId: ws.id, email: ADMIN.email, password: ADMIN.password, name: 'Ada Lovelace' });
+  // A plain Member with a password, to check the "admins only" page.
+  const member = await createWorkspaceAdmin(auth, t.db, { workspaceId: ws.id, email: 'max@acme.test', password: 'another long password', name: 'Max Member' });
+  await t.db.updateTable('memberships').set({ role: 'member' }).where('user_id', '=', member.userId).execute();
 
   const common = { DATABASE_URL: t.url, TETHER_SECRET: SECRET, TETHER_DATA_DIR: dataDir, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
   const children: ChildProcess[] = [];
