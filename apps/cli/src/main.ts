@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tether — the command line for operators. `pnpm tether <command> [--json]`.
 import { adminCreate } from './commands/admin.js';
+import { apikeyCreate } from './commands/apikey.js';
 import { keysList, keysRotate } from './commands/keys.js';
 import { platformAdd, platformList, platformRemove } from './commands/platform.js';
 import { registrationUrl } from './commands/registration.js';
@@ -27,6 +28,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
   'platform list': { run: platformList, usage: 'platform list [--workspace <slug>]' },
   'platform remove': { run: platformRemove, usage: 'platform remove --workspace <slug> --id <platform id>' },
   'registration-url': { run: registrationUrl, usage: 'registration-url --workspace <slug>      a one-time dynamic registration URL (valid 1 hour)' },
+  'apikey create': { run: apikeyCreate, usage: 'apikey create --workspace <slug> [--name <name>]   a Grades API key (printed once)' },
   'keys list': { run: keysList, usage: 'keys list' },
   'keys rotate': { run: keysRotate, usage: 'keys rotate' },
 };

@@ -1,6 +1,8 @@
 // The runtime's HTTP surface (Hono: Web-standard Request/Response, testable without a port).
 import { Hono } from 'hono';
+import { deepLinkingRoutes } from './deep-linking/routes.js';
 import type { RuntimeDeps } from './deps.js';
+import { gradesApi } from './grades/api.js';
 import { fail } from './respond.js';
 import { launchHandler } from './routes/launch.js';
 import { launchContinueHandler } from './routes/launch-continue.js';
@@ -16,10 +18,12 @@ export function createApp(deps: RuntimeDeps) {
   app.on(['GET', 'POST'], '/lti/login', loginHandler(deps));
   app.post('/lti/launch', launchHandler(deps));
   app.get('/lti/launch/continue', launchContinueHandler(deps));
+  app.route('/', deepLinkingRoutes(deps)); // /lti/deep-link (picker), /respond, /continue
   app.get('/learn', learnHandler(deps));
   app.get('/lti/register', registerHandler(deps));
   app.route('/', wellKnownRoutes(deps));
-  app.get('/', (c) => c.json({ service: 'tether-runtime', endpoints: ['/lti/login', '/lti/launch', '/.well-known/jwks.json', '/.well-known/openid-configuration'] }));
+  app.route('/', gradesApi(deps));
+  app.get('/', (c) => c.json({ service: 'tether-runtime', endpoints: ['/lti/login', '/lti/launch', '/.well-known/jwks.json', '/.well-known/openid-configuration', '/api/v1/grades'] }));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
   // Unexpected errors: a correlation ID and the generic page, never a stack trace.
   app.onError((err, c) => {

@@ -21,6 +21,20 @@ const envSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   LEARNER_SESSION_TTL_SEC: z.coerce.number().int().min(60).max(86_400).default(8 * 3600),
+  /** Grade passback worker in this process (the Grades API enqueues either way). */
+  GRADE_WORKER: z.enum(['on', 'off']).default('on'),
+  /** Passbacks delivered at the same time by this process. */
+  GRADE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /** Tries after the first for an LMS that is down (5xx, 429, network); then the passback fails. */
+  GRADE_RETRY_LIMIT: z.coerce.number().int().min(0).max(30).default(8),
+  /** First retry delay; it doubles with each try (with jitter: between n and 2n seconds). */
+  GRADE_RETRY_DELAY_SEC: z.coerce.number().int().min(1).max(3600).default(2),
+  /** A job still active this long (its process died) is handed out again. */
+  GRADE_JOB_EXPIRE_SEC: z.coerce.number().int().min(2).max(3600).default(60),
+  /** How often idle workers look for due jobs (new jobs from this process wake them at once). */
+  GRADE_POLL_INTERVAL_SEC: z.coerce.number().min(0.5).max(60).default(1),
+  /** Queue housekeeping: expired jobs back to retry, finished ones archived, lost passbacks re-queued. */
+  GRADE_MAINTENANCE_INTERVAL_SEC: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export type RuntimeConfig = z.output<typeof envSchema> & { production: boolean };

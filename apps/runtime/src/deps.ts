@@ -3,6 +3,7 @@ import { createRemoteJwksResolver, createOneTimeTokens, createToolKeySet, loadMa
 import { createDb, createToolKeyStore, migrateToLatest, resolveDataDir, type Database, type Kysely } from '@tether/db';
 import { pino, type Logger } from 'pino';
 import type { RuntimeConfig } from './config.js';
+import { startGradeService, type GradeService } from './grades/service.js';
 import { createPlatformDirectory, type PlatformDirectory } from './platform-directory.js';
 import { createScenarioDirectory, type ScenarioDirectory } from './scenario-directory.js';
 
@@ -16,6 +17,8 @@ export interface RuntimeDeps {
   tokens: OneTimeTokens;
   platforms: PlatformDirectory;
   scenarios: ScenarioDirectory;
+  /** Grade passback: the queue the Grades API writes to and this process's worker. */
+  grades: GradeService;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -44,17 +47,27 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
   reload.unref();
 
   const jwks = createRemoteJwksResolver({ userAgent: USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const platforms = createPlatformDirectory(db, jwks);
+  const scenarios = createScenarioDirectory(db);
+  const grades = await startGradeService({ config, db, keys, platforms, scenarios, logger, userAgent: USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) }).catch(async (e: unknown) => {
+    clearInterval(reload);
+    await handle?.close();
+    throw e;
+  });
   return {
     config,
     db,
     keys,
     jwks,
     tokens: createOneTimeTokens(secret),
-    platforms: createPlatformDirectory(db, jwks),
-    scenarios: createScenarioDirectory(db),
+    platforms,
+    scenarios,
+    grades,
     logger,
     async close() {
       clearInterval(reload);
+      // The worker finishes the passbacks in hand before the pool closes.
+      await grades.close();
       await handle?.close();
     },
   };

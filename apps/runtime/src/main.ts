@@ -16,6 +16,7 @@ process.stdout.write(
     `  Launch (redirect URI)  ${e.launch}`,
     `  JWKS                   ${e.jwks}`,
     `  OpenID configuration   ${e.openidConfiguration}`,
+    `  Grades API             ${config.PUBLIC_URL}/api/v1/grades (grade worker ${config.GRADE_WORKER === 'on' ? `on, concurrency ${config.GRADE_WORKER_CONCURRENCY}` : 'off'})`,
     '',
   ].join('\n'),
 );

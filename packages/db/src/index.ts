@@ -14,3 +14,5 @@ export * from './repos/launches.js';
 export * from './repos/provisioning.js';
 export * from './repos/complete-launch.js';
 export * from './repos/registration.js';
+export * from './repos/api-keys.js';
+export * from './repos/passbacks.js';

@@ -248,6 +248,32 @@ export interface GradePassbacksTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   sent_at: NullableTimestamp;
+  // 2026-11-23T03-00_grade_passback
+  target_key: string | null;
+  job_id: string | null;
+  skip_code: PassbackSkipCode | null;
+  skip_reason: string | null;
+  error_message: string | null;
+  next_attempt_at: NullableTimestamp;
+  score_timestamp: NullableTimestamp;
+}
+
+export type PassbackSkipCode = 'not_better' | 'superseded';
+
+// The best score accepted for (platform, line item or resource link, learner): best-of-N.
+export interface GradeBestScoresTable {
+  platform_id: string;
+  target_key: string;
+  lti_sub: string;
+  workspace_id: string;
+  best_percent: ColumnType<number, number, number>;
+  best_passback_id: string | null;
+  sending_passback_id: string | null;
+  sending_until: NullableTimestamp;
+  last_sent_passback_id: string | null;
+  last_sent_percent: number | null;
+  last_sent_timestamp: NullableTimestamp;
+  updated_at: Generated<Date>;
 }
 
 export interface ApiKeysTable {
@@ -292,6 +318,7 @@ export interface Database {
   launch_events: LaunchEventsTable;
   attempts: AttemptsTable;
   grade_passbacks: GradePassbacksTable;
+  grade_best_scores: GradeBestScoresTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
 }
@@ -312,4 +339,7 @@ export type NewLaunchEvent = Insertable<LaunchEventsTable>;
 export type Membership = Selectable<MembershipsTable>;
 export type LtiIdentity = Selectable<LtiIdentitiesTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
+export type Attempt = Selectable<AttemptsTable>;
+export type GradePassback = Selectable<GradePassbacksTable>;
+export type GradeBestScore = Selectable<GradeBestScoresTable>;
 export type AuditEntry = Selectable<AuditLogTable>;

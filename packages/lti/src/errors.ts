@@ -215,8 +215,8 @@ export const ERROR_CATALOG: Record<LtiErrorCode, ErrorExplanation> = {
   unsupported_message_type: {
     status: 400,
     learner: 'This kind of link is not supported by this activity yet.',
-    admin: 'The message type of the launch is not supported (for now: LtiResourceLinkRequest).',
-    fix: 'Add the activity as a plain LTI link with the custom parameter scenario_id.',
+    admin: 'The message type of the launch is not one Tether handles (LtiResourceLinkRequest and LtiDeepLinkingRequest are).',
+    fix: 'Add the activity as an LTI link (or through the deep-linking scenario picker) with the custom parameter scenario_id.',
   },
   wrong_version: {
     status: 400,

@@ -6,3 +6,5 @@ export * from './login-request.js';
 export * from './validate-id-token.js';
 export * from './tool-configuration.js';
 export * from './dynamic-registration/index.js';
+export * from './deep-linking/index.js';
+export * from './nrps/index.js';

@@ -1,10 +1,12 @@
 // Hop 2 — the launch (redirect URI). Reads top to bottom like DESIGN.md: state → signature
-// → claims → deployment → message type → scenario → provision → land. Every check has its
-// own error code; a failure records the timeline and creates nothing.
+// → claims → deployment → message type → scenario → provision → land (a deep-linking request
+// opens the scenario picker instead of a scenario). Every check has its own error code; a
+// failure records the timeline and creates nothing.
 import type { Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { appendEvents, consumeLoginState, findLoginState, type Scenario } from '@tether/db';
-import { isLtiError, isInstructor, LtiError, MESSAGE_TYPE, toolEndpoints, validateIdToken } from '@tether/lti';
+import { CLAIM, isLtiError, isInstructor, LtiError, MESSAGE_TYPE, toolEndpoints, validateIdToken, type ValidatedLaunch } from '@tether/lti';
+import { deepLinkContinuation, openPicker } from '../deep-linking/open-picker.js';
 import type { RuntimeDeps } from '../deps.js';
 import { completeLaunch } from '../launch/complete-launch.js';
 import { toLaunchRecord, type LaunchRecord } from '../launch/launch-record.js';
@@ -61,9 +63,10 @@ export function launchHandler(deps: RuntimeDeps) {
     const entry = await deps.platforms.findById(login.platform_id);
     if (!entry) return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who, note: 'the connection was removed after the login' });
     const { platform } = entry;
+    let validated: ValidatedLaunch;
     let record: LaunchRecord;
     try {
-      const validated = await validateIdToken(idToken, {
+      validated = await validateIdToken(idToken, {
         platform: { issuer: platform.issuer, clientId: platform.client_id, jwksUrl: platform.jwks_url },
         expectedNonce: login.nonce,
         keys: deps.jwks,
@@ -91,12 +94,23 @@ export function launchHandler(deps: RuntimeDeps) {
     }
     timeline.ok('deployment', { deployment_id: record.deploymentId, known, ...(known ? {} : { learned: true }) });
 
-    // 4. Message type and where it goes. Deep linking is a later step.
-    if (record.messageType !== MESSAGE_TYPE.resourceLink) {
+    // 4. Message type and where it goes: a resource link to its scenario, a deep-linking
+    //    request to the scenario picker. A signed target_link_uri must point at this tool.
+    if (record.messageType !== MESSAGE_TYPE.resourceLink && record.messageType !== MESSAGE_TYPE.deepLinking) {
       return fail(c, deps, timeline, 'unsupported_message_type', { step: 'message_type', ...who, details: { message_type: record.messageType } });
     }
-    if (!record.targetLinkUri || new URL(record.targetLinkUri).origin !== toolOrigin) {
+    const target = record.targetLinkUri; // required for resource links, optional for deep linking
+    if (target ? new URL(target).origin !== toolOrigin : record.messageType === MESSAGE_TYPE.resourceLink) {
       return fail(c, deps, timeline, 'target_link_uri_invalid', { step: 'message_type', ...who, details: { target_link_uri: record.targetLinkUri } });
+    }
+    if (validated.messageType === MESSAGE_TYPE.deepLinking) {
+      // Provision the instructor and open the picker (deep-linking/); cookie-less: after the storage check.
+      const settings = validated.claims[CLAIM.deepLinkingSettings];
+      if (binding === 'platform_storage') {
+        return storageCheck(c, deps, timeline, entry, stateParam, str(form.lti_storage_target), deepLinkContinuation(deps, record, settings, !known));
+      }
+      deleteCookie(c, cookieName, { path: '/lti', secure: true, sameSite: 'None', partitioned: true });
+      return openPicker(c, deps, timeline, { entry, record, settings, learnDeployment: !known, state: stateParam });
     }
     const scenarioRef = record.custom.scenario_id?.trim();
     const scenario = scenarioRef ? await deps.scenarios.byRef(platform.workspace_id, scenarioRef) : undefined;
@@ -110,7 +124,13 @@ export function launchHandler(deps: RuntimeDeps) {
     timeline.ok('scenario', { scenario_id: scenario.id, slug: scenario.slug, by: scenarioRef === scenario.id ? 'id' : 'slug' });
 
     // Cookie-less: the browser proves the state from platform storage before we go on.
-    if (binding === 'platform_storage') return storageCheck(c, deps, timeline, entry, record, scenario.id, stateParam, str(form.lti_storage_target));
+    if (binding === 'platform_storage') {
+      return storageCheck(c, deps, timeline, entry, stateParam, str(form.lti_storage_target), {
+        url: `${toolEndpoints(deps.config.PUBLIC_URL).launch}/continue`,
+        purpose: 'launch-continue',
+        data: { scenario: scenario.id, learn: known ? '0' : '1', record: JSON.stringify(record) },
+      });
+    }
 
     // 5. Provision, store, land.
     deleteCookie(c, cookieName, { path: '/lti', secure: true, sameSite: 'None', partitioned: true });
@@ -133,10 +153,17 @@ async function land(c: Context, deps: RuntimeDeps, timeline: Timeline, entry: Pl
   }
 }
 
-async function storageCheck(c: Context, deps: RuntimeDeps, timeline: Timeline, entry: PlatformEntry, record: LaunchRecord, scenarioId: string, state: string, target: string | undefined) {
+/** Where the cookie-less check continues once the browser proved the state: a signed token's purpose and data. */
+interface Continuation {
+  url: string;
+  purpose: string;
+  data: Record<string, string>;
+}
+
+async function storageCheck(c: Context, deps: RuntimeDeps, timeline: Timeline, entry: PlatformEntry, state: string, target: string | undefined, next: Continuation) {
   const { token } = await deps.tokens.sign({
-    purpose: 'launch-continue',
-    data: { cid: timeline.correlationId, platform: entry.platform.id, scenario: scenarioId, learn: entry.deploymentIds.has(record.deploymentId) ? '0' : '1', record: JSON.stringify(record) },
+    purpose: next.purpose,
+    data: { cid: timeline.correlationId, platform: entry.platform.id, ...next.data },
     ttlSec: 120,
   });
   // The state is used up now; the continuation completes under the launch's own guard.
@@ -144,7 +171,7 @@ async function storageCheck(c: Context, deps: RuntimeDeps, timeline: Timeline, e
   const consumed = await consumeLoginState(deps.db, state);
   if (!consumed.ok) return fail(c, deps, timeline, 'nonce_replayed', { step: 'state', workspaceId: entry.platform.workspace_id, platformId: entry.platform.id });
   await appendEvents(deps.db, timeline.correlationId, entry.platform.workspace_id, timeline.events);
-  const continueUrl = `${toolEndpoints(deps.config.PUBLIC_URL).launch}/continue?token=${encodeURIComponent(token)}`;
+  const continueUrl = `${next.url}?token=${encodeURIComponent(token)}`;
   return page(c, 200, timeline.correlationId, (nonce) =>
     storageLaunchPage({ nonce, continueUrl, platformOrigin: new URL(entry.platform.auth_login_url).origin, target: target ?? '_parent', state }),
   );

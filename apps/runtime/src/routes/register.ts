@@ -4,41 +4,14 @@
 import type { Context } from 'hono';
 import { isCryptoError } from '@tether/crypto';
 import { claimRegistrationToken, isUniqueViolation, recordRegistrationOutcome, releaseRegistrationToken, saveRegisteredPlatform, writeAudit } from '@tether/db';
-import { isRegistrationError, REGISTRATION_ERROR_CATALOG, runDynamicRegistration } from '@tether/lti';
+import { isRegistrationError, REGISTRATION_ERROR_CATALOG, REGISTRATION_URL_ERROR_CATALOG, runDynamicRegistration, type RegistrationUrlErrorCode } from '@tether/lti';
 import { USER_AGENT, type RuntimeDeps } from '../deps.js';
 import { registrationErrorPage, registrationSuccessPage } from '../pages/registration-pages.js';
 import { page } from '../respond.js';
 import { newCorrelationId } from '../security.js';
 import { Timeline } from '../timeline.js';
 
-type UrlProblem = 'registration_url_invalid' | 'registration_url_expired' | 'registration_url_used' | 'platform_in_other_workspace';
-
-const URL_PROBLEMS: Record<UrlProblem, { status: number; title: string; what: string; fix: string }> = {
-  registration_url_invalid: {
-    status: 400,
-    title: 'This registration URL is not valid',
-    what: 'The registration URL was altered or does not come from this Tether installation.',
-    fix: 'Generate a new registration URL on the LTI settings page and paste it into the LMS unchanged.',
-  },
-  registration_url_expired: {
-    status: 410,
-    title: 'This registration URL has expired',
-    what: 'Registration URLs are valid for one hour.',
-    fix: 'Generate a new registration URL on the LTI settings page and use it within the hour.',
-  },
-  registration_url_used: {
-    status: 409,
-    title: 'This registration URL was already used',
-    what: 'Each registration URL registers one LMS once.',
-    fix: 'Generate a new registration URL for the next LMS (or to register this one again).',
-  },
-  platform_in_other_workspace: {
-    status: 409,
-    title: 'This LMS is connected to another workspace',
-    what: 'The LMS registered Tether with an issuer and client ID that another workspace already uses.',
-    fix: 'Remove the connection from the other workspace first, or register a new tool in the LMS.',
-  },
-};
+type UrlProblem = RegistrationUrlErrorCode;
 
 export function registerHandler(deps: RuntimeDeps) {
   const allowInsecureHosts = deps.config.TETHER_DEV_INSECURE_HOSTS;
@@ -50,11 +23,11 @@ export function registerHandler(deps: RuntimeDeps) {
     let workspaceId: string | null = null;
 
     const problem = async (code: UrlProblem, details: Record<string, unknown> = {}) => {
-      const p = URL_PROBLEMS[code];
+      const p = REGISTRATION_URL_ERROR_CATALOG[code];
       timeline.error('registration_url', code, details);
       await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: null, issuer: null, clientId: null, errorCode: code }, timeline.events);
       deps.logger.warn({ correlationId: timeline.correlationId, code }, 'dynamic registration refused');
-      const res = await page(c, p.status, timeline.correlationId, (nonce) => registrationErrorPage({ nonce, ...p, code, correlationId: timeline.correlationId }));
+      const res = await page(c, p.status, timeline.correlationId, (nonce) => registrationErrorPage({ nonce, title: p.title, what: p.admin, fix: p.fix, code, correlationId: timeline.correlationId }));
       res.headers.set('x-tether-error', code);
       return res;
     };

@@ -1,4 +1,13 @@
-import { ERROR_CATALOG, type LtiErrorCode } from '@tether/lti';
+import {
+  DEEP_LINKING_ERROR_CATALOG,
+  ERROR_CATALOG,
+  REGISTRATION_ERROR_CATALOG,
+  REGISTRATION_URL_ERROR_CATALOG,
+  type DeepLinkingErrorCode,
+  type LtiErrorCode,
+  type RegistrationErrorCode,
+  type RegistrationUrlErrorCode,
+} from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
@@ -12,13 +21,26 @@ export interface ErrorExplanationView {
   fix: string;
 }
 
-/** The catalogue's words for an error code; a generic explanation for a code it does not know. */
+/**
+ * The catalogues' words for an error code: launch checks, deep linking, dynamic registration
+ * (and its one-time URL). A code none of them knows gets a generic explanation.
+ */
 export function explainError(code: string | null | undefined): ErrorExplanationView | null {
   if (!code) return null;
   if (Object.hasOwn(ERROR_CATALOG, code)) {
     const e = ERROR_CATALOG[code as LtiErrorCode];
     return { learner: e.learner, admin: e.admin, fix: e.fix };
   }
+  if (Object.hasOwn(DEEP_LINKING_ERROR_CATALOG, code)) {
+    const e = DEEP_LINKING_ERROR_CATALOG[code as DeepLinkingErrorCode];
+    return { learner: e.user, admin: e.admin, fix: e.fix };
+  }
+  const registration = Object.hasOwn(REGISTRATION_ERROR_CATALOG, code)
+    ? REGISTRATION_ERROR_CATALOG[code as RegistrationErrorCode]
+    : Object.hasOwn(REGISTRATION_URL_ERROR_CATALOG, code)
+      ? REGISTRATION_URL_ERROR_CATALOG[code as RegistrationUrlErrorCode]
+      : undefined;
+  if (registration) return { learner: 'Only the LMS administrator who ran the registration saw this error.', admin: registration.admin, fix: registration.fix };
   const fallback = ERROR_CATALOG.internal_error;
   return { learner: fallback.learner, admin: `The launch failed with the error code "${code}", which this dashboard does not know yet.`, fix: fallback.fix };
 }

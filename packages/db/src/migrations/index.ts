@@ -2,9 +2,11 @@
 // Names are dated; Kysely's Migrator runs them in name order, forward only.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026-11-23T01-00_initial.js';
+import * as gradePassback from './2026-11-23T03-00_grade_passback.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-23T01-00_initial': initial,
+  '2026-11-23T03-00_grade_passback': gradePassback,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -17,6 +17,7 @@ export * from './build-registration-request.js';
 export * from './register-tool.js';
 export * from './platform-error-message.js';
 export * from './close-page.js';
+export * from './url-errors.js';
 export { isInsecureHostAllowed } from './urls.js';
 
 export interface RunDynamicRegistrationOptions {

@@ -1,0 +1,215 @@
+// Deep Linking 2.0 HTTP surface: the picker page, its answer (the signed LtiDeepLinkingResponse
+// auto-posted to the platform), and the cookie-less launch's continuation into the picker.
+import { Hono, type Context } from 'hono';
+import { isCryptoError } from '@tether/crypto';
+import { appendEvents, listScenarios, sql, type EventInput, type Scenario } from '@tether/db';
+import {
+  buildDeepLinkingResponse, CONTENT_ITEM_TYPE, deepLinkingFlag, deepLinkingFormHtml, deepLinkingPolicy, deepLinkingSettingsSchema, DL_CLAIM,
+  isDeepLinkingError, signDeepLinkingResponse, toolEndpoints, type LtiResourceLinkItem,
+} from '@tether/lti';
+import { z } from 'zod';
+import type { RuntimeDeps } from '../deps.js';
+import { launchRecordSchema } from '../launch/launch-record.js';
+import { pickerPage, type PickerScenario } from '../pages/picker-page.js';
+import type { PlatformEntry } from '../platform-directory.js';
+import { fail, page } from '../respond.js';
+import { newCorrelationId } from '../security.js';
+import { Timeline } from '../timeline.js';
+import { deepLinkFailure } from './failure.js';
+import { CONTINUE_PATH, openPicker, PICKER_PATH, urlForLog } from './open-picker.js';
+import { readPickerSession, type PickerSession } from './session.js';
+
+/** Lifetime of the signed response: the browser posts it at once. */
+const RESPONSE_TTL_SEC = 300;
+const CANCEL_MESSAGE = 'No scenario was added';
+const SCORE_MAXIMUM = 100;
+
+export function deepLinkingRoutes(deps: RuntimeDeps) {
+  const app = new Hono();
+  app.get(PICKER_PATH, (c) => showPicker(c, deps));
+  app.post(`${PICKER_PATH}/respond`, (c) => respond(c, deps));
+  app.get(CONTINUE_PATH, (c) => continueFromStorage(c, deps));
+  return app;
+}
+
+async function openSession(c: Context, deps: RuntimeDeps, token: unknown): Promise<{ session: PickerSession; entry: PlatformEntry } | Response> {
+  const read = await readPickerSession(deps, token);
+  if (!read.ok) return deepLinkFailure(c, deps, null, read.code, { step: 'deep_link_session', note: 'the picker session is invalid or expired' });
+  const entry = await deps.platforms.findById(read.session.platformId);
+  if (!entry) {
+    return deepLinkFailure(c, deps, new Timeline(read.session.correlationId), 'deep_link_session_invalid', { step: 'deep_link_session', note: 'the LMS connection was removed while the picker was open' });
+  }
+  return { session: read.session, entry };
+}
+
+const toPickerScenario = (s: Scenario): PickerScenario => ({ id: s.id, slug: s.slug, title: s.title, description: s.description });
+
+async function renderPicker(c: Context, deps: RuntimeDeps, token: string, session: PickerSession, entry: PlatformEntry, status: 200 | 400, notice?: string) {
+  const scenarios = await listScenarios(deps.db, entry.platform.workspace_id);
+  return page(c, status, session.correlationId, (nonce) =>
+    pickerPage({
+      nonce,
+      session: token,
+      scenarios: scenarios.map(toPickerScenario),
+      multiple: deepLinkingPolicy(session.settings).acceptMultiple,
+      contextTitle: session.contextTitle,
+      notice,
+    }),
+  );
+}
+
+async function responseSent(deps: RuntimeDeps, correlationId: string): Promise<boolean> {
+  const row = await deps.db
+    .selectFrom('launch_events')
+    .select('id')
+    .where('correlation_id', '=', correlationId)
+    .where('step', '=', 'deep_link_response')
+    .where('outcome', '=', 'ok')
+    .executeTakeFirst();
+  return !!row;
+}
+
+async function showPicker(c: Context, deps: RuntimeDeps): Promise<Response> {
+  const token = c.req.query('session');
+  const opened = await openSession(c, deps, token);
+  if (opened instanceof Response) return opened;
+  const { session, entry } = opened;
+  if (await responseSent(deps, session.correlationId)) {
+    return deepLinkFailure(c, deps, null, 'deep_link_already_sent', { step: 'deep_link_picker', note: 'this picker already answered the LMS' });
+  }
+  return renderPicker(c, deps, token!, session, entry, 200);
+}
+
+const respondForm = z.object({
+  session: z.string().min(1).max(16 * 1024),
+  action: z.enum(['add', 'cancel']).default('add'),
+  scenario: z.array(z.string().max(64)).max(200).default([]),
+});
+
+async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
+  const body = (c.req.header('content-type') ?? '').includes('form') ? await c.req.parseBody({ all: true }) : {};
+  const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+  const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const form = respondForm.safeParse({ session: one(body.session), action: one(body.action) || undefined, scenario: list(body.scenario) });
+  const opened = await openSession(c, deps, form.success ? form.data.session : one(body.session));
+  if (opened instanceof Response) return opened;
+  const { session, entry } = opened;
+  const { platform } = entry;
+  const timeline = new Timeline(session.correlationId);
+  const refuse = (code: Parameters<typeof deepLinkFailure>[3], note: string, details: Record<string, unknown> = {}) =>
+    deepLinkFailure(c, deps, timeline, code, { step: 'deep_link_response', workspaceId: platform.workspace_id, note, details });
+  if (!form.success) return refuse('deep_link_selection_invalid', 'the picker form was not understood');
+  const { action } = form.data;
+
+  // The choice: nothing (cancel), or the scenarios picked — each one of this workspace.
+  const ids = [...new Set(form.data.scenario)];
+  const chosen: Scenario[] = [];
+  if (action === 'add') {
+    if (ids.length === 0) return renderPicker(c, deps, form.data.session, session, entry, 400, 'Choose a scenario first, or Cancel.');
+    for (const id of ids) {
+      const scenario = z.uuid().safeParse(id).success ? await deps.scenarios.byId(platform.workspace_id, id) : undefined;
+      if (!scenario) return refuse('deep_link_selection_invalid', `scenario ${id} is not in this workspace`, { scenario_id: id });
+      chosen.push(scenario);
+    }
+  }
+
+  const launchUrl = toolEndpoints(deps.config.PUBLIC_URL).launch;
+  const items: LtiResourceLinkItem[] = chosen.map((s) => ({
+    type: CONTENT_ITEM_TYPE.ltiResourceLink,
+    title: s.title.slice(0, 255),
+    ...(s.description ? { text: s.description.slice(0, 4096) } : {}),
+    // Always explicit: a link without url becomes "Invalid Link" on some platforms.
+    url: launchUrl,
+    custom: { scenario_id: s.slug },
+    // Dropped by the builder when the platform says accept_lineitem=false.
+    lineItem: { label: s.title.slice(0, 255), scoreMaximum: SCORE_MAXIMUM, resourceId: s.id },
+  }));
+
+  let claims: ReturnType<typeof buildDeepLinkingResponse>;
+  try {
+    claims = buildDeepLinkingResponse({
+      request: { deploymentId: session.deploymentId, settings: session.settings, issuer: platform.issuer, clientId: platform.client_id },
+      items,
+      ...(action === 'cancel' ? { msg: CANCEL_MESSAGE } : {}),
+    });
+  } catch (e) {
+    if (!isDeepLinkingError(e)) throw e;
+    return refuse(e.code, e.message, e.details);
+  }
+  const signing = await deps.keys.signingKey();
+  const jwt = await signDeepLinkingResponse(claims, { key: signing.key, kid: signing.kid, expiresInSec: RESPONSE_TTL_SEC });
+
+  const sent = claims[DL_CLAIM.contentItems] as Record<string, unknown>[];
+  timeline.ok('deep_link_response', {
+    items: sent.length,
+    cancelled: action === 'cancel',
+    scenarios: chosen.map((s) => s.slug),
+    line_items: sent.filter((i) => i.lineItem !== undefined).length,
+    accept_multiple: deepLinkingFlag(session.settings.accept_multiple) ?? null,
+    accept_lineitem: deepLinkingFlag(session.settings.accept_lineitem) ?? null,
+    data_echoed: DL_CLAIM.data in claims,
+    // What the platform will check (pain 34: "JWT verification failure" with no diagnostics).
+    iss: claims.iss,
+    aud: claims.aud,
+    deployment_id: session.deploymentId,
+    kid: signing.kid,
+    alg: 'RS256',
+    expires_in_sec: RESPONSE_TTL_SEC,
+    return_url: urlForLog(session.settings.deep_link_return_url),
+  });
+  // A picker answers once: a double submit or a back-button resubmit must not add twice.
+  if (!(await recordResponseOnce(deps, session.correlationId, platform.workspace_id, timeline.events))) {
+    return deepLinkFailure(c, deps, null, 'deep_link_already_sent', { step: 'deep_link_response', note: 'this picker already answered the LMS' });
+  }
+  deps.logger.info({ correlationId: session.correlationId, items: sent.length, kid: signing.kid }, 'deep-linking response sent');
+  return page(c, 200, session.correlationId, (nonce) => deepLinkingFormHtml(session.settings.deep_link_return_url, jwt, { nonce }));
+}
+
+/** Writes the response event unless one was written already for this launch (serialised per launch). */
+async function recordResponseOnce(deps: RuntimeDeps, correlationId: string, workspaceId: string, events: EventInput[]): Promise<boolean> {
+  return deps.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`deep-link-response:${correlationId}`}))`.execute(trx);
+    const already = await trx
+      .selectFrom('launch_events')
+      .select('id')
+      .where('correlation_id', '=', correlationId)
+      .where('step', '=', 'deep_link_response')
+      .where('outcome', '=', 'ok')
+      .executeTakeFirst();
+    if (already) return false;
+    await appendEvents(trx, correlationId, workspaceId, events);
+    return true;
+  });
+}
+
+/** Cookie-less launches: the browser proved the state from platform storage; open the picker. */
+async function continueFromStorage(c: Context, deps: RuntimeDeps): Promise<Response> {
+  let data: Record<string, string>;
+  try {
+    data = (await deps.tokens.verify(c.req.query('token') ?? '', { purpose: 'deep-link-continue' })).data;
+  } catch (e) {
+    if (!isCryptoError(e)) throw e;
+    const code = e.code === 'one_time_token_expired' ? 'state_expired' : 'state_unknown';
+    return fail(c, deps, new Timeline(newCorrelationId()), code, { step: 'state', note: 'the launch continuation is invalid or expired' });
+  }
+  const timeline = new Timeline(data.cid ?? newCorrelationId());
+  const entry = data.platform ? await deps.platforms.findById(data.platform) : undefined;
+  const who = { workspaceId: entry?.platform.workspace_id ?? null, platformId: entry?.platform.id ?? null, issuer: entry?.platform.issuer ?? null, clientId: entry?.platform.client_id ?? null };
+  const storageError = c.req.query('storage_error');
+  if (storageError) {
+    return fail(c, deps, timeline, 'state_missing', { step: 'state', ...who, note: `platform storage did not confirm the state (${storageError.slice(0, 40)})` });
+  }
+  timeline.ok('state', { binding: 'platform_storage', confirmed: true });
+  const record = launchRecordSchema.safeParse(parseJson(data.record));
+  const settings = deepLinkingSettingsSchema.safeParse(parseJson(data.settings));
+  if (!entry || !record.success || !settings.success) return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who });
+  return openPicker(c, deps, timeline, { entry, record: record.data, settings: settings.data, learnDeployment: data.learn === '1', state: null });
+}
+
+function parseJson(s: string | undefined): unknown {
+  try {
+    return s === undefined ? undefined : JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}

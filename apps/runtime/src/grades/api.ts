@@ -1,0 +1,149 @@
+// The Grades API: the host product reports graded attempts with a workspace API key.
+//
+//   POST /api/v1/grades            { launch, attemptId, scorePercent, submittedAt? }
+//        202 { attemptId, passbackId, status: 'queued' | 'skipped', reason? }
+//        200 the original answer when the attemptId was seen before (same launch and score)
+//   GET  /api/v1/grades/:attemptId  the attempt's passback status
+//
+// Errors are JSON `{ error: { code, message, fields? } }`: 400 invalid_request (fields name
+// the bad input), 401 unauthorized, 404 launch_not_found / attempt_not_found, 409
+// launch_not_landed / attempt_conflict, 422 ags_not_available.
+import { attemptDecision, findPassbackByAttemptKey, recordAttempt, verifyApiKey, type ApiKeySummary, type Launch } from '@tether/db';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { RuntimeDeps } from '../deps.js';
+
+type Env = { Variables: { apiKey: ApiKeySummary } };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Submission times this far in the future are refused: the LMS keeps the latest timestamp. */
+const MAX_FUTURE_MS = 5 * 60_000;
+
+const required = (what: string) => (iss: { input: unknown }) => (iss.input === undefined ? 'required' : what);
+
+const gradeInput = z.object({
+  launch: z.string({ error: required('must be a string: the launch\'s correlation ID or launch ID') }).trim().min(1, 'required').max(200, 'at most 200 characters'),
+  attemptId: z.string({ error: required('must be a string') }).min(1, 'required').max(200, 'at most 200 characters'),
+  scorePercent: z.number({ error: required('must be a number from 0 to 100') }).min(0, 'must be from 0 to 100').max(100, 'must be from 0 to 100'),
+  submittedAt: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-23T10:15:30.123Z' })
+    .refine((v) => Date.parse(v) <= Date.now() + MAX_FUTURE_MS, 'must not be in the future')
+    .optional(),
+});
+
+const apiError = (c: Context, status: 400 | 401 | 404 | 409 | 422, code: string, message: string, fields?: Record<string, string>) =>
+  c.json({ error: { code, message, ...(fields ? { fields } : {}) } }, status);
+
+export function gradesApi(deps: RuntimeDeps) {
+  const app = new Hono<Env>();
+
+  const auth = async (c: Context<Env>, next: () => Promise<void>) => {
+    const header = c.req.header('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    c.header('cache-control', 'no-store');
+    if (!m) {
+      c.header('www-authenticate', 'Bearer realm="tether"');
+      return apiError(c, 401, 'unauthorized', 'Send a workspace API key: Authorization: Bearer tk_… (create one with `pnpm tether apikey create --workspace <slug>`).');
+    }
+    const key = await verifyApiKey(deps.db, m[1]!);
+    if (!key) {
+      c.header('www-authenticate', 'Bearer realm="tether", error="invalid_token"');
+      return apiError(c, 401, 'unauthorized', 'The API key is unknown, revoked or malformed.');
+    }
+    c.set('apiKey', key);
+    await next();
+  };
+  app.use('/api/v1/grades', auth);
+  app.use('/api/v1/grades/*', auth);
+
+  app.post('/api/v1/grades', async (c) => {
+    const key = c.get('apiKey');
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return apiError(c, 400, 'invalid_request', 'The body must be a JSON object.', { body: 'must be a JSON object' });
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return apiError(c, 400, 'invalid_request', 'The body must be a JSON object.', { body: 'must be a JSON object' });
+    const parsed = gradeInput.safeParse(body);
+    if (!parsed.success) {
+      const fields: Record<string, string> = {};
+      for (const issue of parsed.error.issues) {
+        const f = String(issue.path[0] ?? 'body');
+        fields[f] ??= issue.message;
+      }
+      return apiError(c, 400, 'invalid_request', Object.entries(fields).map(([f, m]) => `${f}: ${m}`).join('; '), fields);
+    }
+    const input = parsed.data;
+
+    const launch = await findLaunch(deps, input.launch);
+    if (!launch || launch.workspace_id !== key.workspace_id) {
+      return apiError(c, 404, 'launch_not_found', `No launch "${input.launch}" in this workspace (use the correlation ID or launch ID of a launch).`, { launch: 'unknown launch' });
+    }
+    if (launch.status !== 'landed') {
+      return apiError(c, 409, 'launch_not_landed', `The launch did not complete (status ${launch.status}${launch.error_code ? `, ${launch.error_code}` : ''}), so there is nothing to grade.`, { launch: `launch status is ${launch.status}` });
+    }
+    if ((!launch.ags_lineitem_url && !launch.ags_lineitems_url) || !launch.lti_sub || !launch.platform_id) {
+      return apiError(
+        c,
+        422,
+        'ags_not_available',
+        launch.lti_sub
+          ? 'The LMS did not offer grade passback for this launch (no AGS line item or line items URL in the launch). Enable Assignment and Grade Services for the tool in the LMS.'
+          : 'The launch has no learner identity (anonymous launch), so no grade can be sent.',
+      );
+    }
+
+    const submittedAt = input.submittedAt ? new Date(input.submittedAt) : new Date();
+    const result = await recordAttempt(deps.db, { workspaceId: key.workspace_id, launch, attemptKey: input.attemptId, scorePercent: input.scorePercent, submittedAt, queue: deps.grades.queue });
+    if (result.kind === 'duplicate') {
+      if (!result.sameInput || !result.passback) {
+        return apiError(c, 409, 'attempt_conflict', `attemptId "${input.attemptId}" was already reported with another launch or score; an attempt ID names one graded attempt.`, { attemptId: 'already used for another launch or score' });
+      }
+      return c.json({ attemptId: input.attemptId, passbackId: result.passback.id, ...attemptDecision(result.passback), duplicate: true }, 200);
+    }
+    const decision = attemptDecision(result.passback);
+    if (decision.status === 'queued') deps.grades.wake();
+    deps.logger.info({ correlationId: launch.correlation_id, attemptId: input.attemptId, percent: input.scorePercent, ...decision }, 'grade received');
+    return c.json({ attemptId: input.attemptId, passbackId: result.passback.id, ...decision }, 202);
+  });
+
+  app.get('/api/v1/grades/:attemptId', async (c) => {
+    const key = c.get('apiKey');
+    const attemptId = c.req.param('attemptId');
+    const found = await findPassbackByAttemptKey(deps.db, key.workspace_id, attemptId);
+    if (!found) return apiError(c, 404, 'attempt_not_found', `No attempt "${attemptId}" in this workspace.`);
+    const { attempt, passback: p, correlationId } = found;
+    return c.json({
+      attemptId,
+      launch: correlationId,
+      scorePercent: attempt.score_percent,
+      submittedAt: attempt.submitted_at.toISOString(),
+      passbackId: p?.id ?? null,
+      status: p?.status ?? 'received',
+      reason: p?.skip_reason ?? null,
+      lineItem: p?.lineitem_url ?? null,
+      scoreGiven: p?.score_given ?? null,
+      scoreMaximum: p?.score_maximum ?? null,
+      lmsStatus: p?.lms_status ?? null,
+      tries: p?.tries ?? 0,
+      error: p?.error_code ? { code: p.error_code, message: p.error_message } : null,
+      nextAttemptAt: p?.next_attempt_at?.toISOString() ?? null,
+      sentAt: p?.sent_at?.toISOString() ?? null,
+      createdAt: attempt.created_at.toISOString(),
+      updatedAt: p?.updated_at.toISOString() ?? attempt.created_at.toISOString(),
+    });
+  });
+
+  return app;
+}
+
+async function findLaunch(deps: RuntimeDeps, ref: string): Promise<Launch | undefined> {
+  const rows = await deps.db
+    .selectFrom('launches')
+    .selectAll()
+    .where((eb) => (UUID.test(ref) ? eb.or([eb('correlation_id', '=', ref), eb('id', '=', ref)]) : eb('correlation_id', '=', ref)))
+    .limit(2)
+    .execute();
+  return rows.find((r) => r.correlation_id === ref) ?? rows[0];
+}
