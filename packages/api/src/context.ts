@@ -4,7 +4,7 @@
 // first admin membership.
 import type { TetherAuth } from '@tether/auth';
 import type { OneTimeTokens } from '@tether/crypto';
-import type { Database, Kysely, MemberRole } from '@tether/db';
+import type { Database, Kysely, MemberRole, PassbackQueue } from '@tether/db';
 
 export const WORKSPACE_HEADER = 'x-tether-workspace';
 
@@ -18,6 +18,8 @@ export interface ApiDeps {
   userAgent: string;
   /** Injected fetch for outbound calls (tests); defaults to globalThis.fetch. */
   fetch?: typeof fetch;
+  /** Where "Retry" puts a failed grade passback (pg-boss, see @tether/queue). Without it, retry is refused. */
+  passbackQueue?: PassbackQueue;
 }
 
 export interface SessionUser {

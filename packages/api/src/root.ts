@@ -1,3 +1,5 @@
+import { apiKeysRouter } from './routers/api-keys.js';
+import { gradesRouter } from './routers/grades.js';
 import { launchesRouter } from './routers/launches.js';
 import { ltiRouter } from './routers/lti.js';
 import { platformsRouter } from './routers/platforms.js';
@@ -11,6 +13,8 @@ export const appRouter = createTRPCRouter({
   platforms: platformsRouter,
   scenarios: scenariosRouter,
   launches: launchesRouter,
+  grades: gradesRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

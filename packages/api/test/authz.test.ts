@@ -43,6 +43,13 @@ const adminCalls: Record<string, (c: Caller) => Promise<unknown>> = {
   'launches.byCorrelationId': (c) => c.launches.byCorrelationId({ correlationId: aCorrelation }),
   'launches.recent': (c) => c.launches.recent({}),
   'launches.stats': (c) => c.launches.stats({ days: 7 }),
+  'grades.list': (c) => c.grades.list({}),
+  'grades.byPlatform': (c) => c.grades.byPlatform(),
+  'grades.forLaunch': (c) => c.grades.forLaunch({ launchId: randomUUID() }),
+  'grades.retry': (c) => c.grades.retry({ id: randomUUID() }),
+  'apiKeys.list': (c) => c.apiKeys.list(),
+  'apiKeys.create': (c) => c.apiKeys.create({ name: 'authz' }),
+  'apiKeys.revoke': (c) => c.apiKeys.revoke({ id: randomUUID() }),
 };
 
 const snapshot = async () => ({

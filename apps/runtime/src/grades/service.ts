@@ -8,7 +8,7 @@ import type { RuntimeConfig } from '../config.js';
 import type { PlatformDirectory } from '../platform-directory.js';
 import type { ScenarioDirectory } from '../scenario-directory.js';
 import { createAgsClientCache } from './ags-clients.js';
-import { PGBOSS_SCHEMA, ensurePassbackQueue, kyselyBossDb, pgBossPassbackQueue } from './queue.js';
+import { PGBOSS_SCHEMA, ensurePassbackQueue, kyselyBossDb, pgBossPassbackQueue } from '@tether/queue';
 import { createGradeWorker, type GradeWorker } from './worker.js';
 
 export interface GradeService {

@@ -41,7 +41,7 @@ import type { Logger } from 'pino';
 import type { PlatformDirectory } from '../platform-directory.js';
 import type { ScenarioDirectory } from '../scenario-directory.js';
 import type { AgsClientCache } from './ags-clients.js';
-import { PGBOSS_SCHEMA, kyselyBossDb, type PassbackJobData } from './queue.js';
+import { PGBOSS_SCHEMA, kyselyBossDb, type PassbackJobData } from '@tether/queue';
 
 /** A failure that is not an AgsError but is known to be permanent. */
 export class PassbackError extends Error {
