@@ -146,3 +146,39 @@ test('the LTI settings page works on a tablet', async ({ browser }) => {
   await shot(page, '09-lti-settings-tablet');
   await context.close();
 });
+
+test('a graded attempt reaches the LMS gradebook and shows in passback and the launch timeline', async ({ page, context }) => {
+  // A learner launches an activity linked to a scenario.
+  const learner = await context.newPage();
+  await learner.goto(`${sim()}/launch?client_id=e2e-client&as=learner&scenario_id=fire-drill`);
+  await expect(learner.getByRole('heading', { name: 'Fire drill' })).toBeVisible();
+  await learner.close();
+
+  // The admin creates an API key for the product.
+  await signIn(page);
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await hydrated(page);
+  await page.getByLabel('Key name').fill('Scenario player');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = await page.locator('#new-key').inputValue();
+  expect(key).toMatch(/^tk_/);
+
+  // The product reports a graded attempt for the launch (found under Troubleshooting).
+  await page.goto('/troubleshooting?outcome=landed');
+  const correlationId = (await page.getByTestId('recent-launches').locator('tbody tr').first().locator('a').textContent())!.trim();
+  const res = await page.request.post(`${runtime()}/api/v1/grades`, {
+    headers: { authorization: `Bearer ${key}` },
+    data: { launch: correlationId, attemptId: 'e2e-attempt-1', scorePercent: 80 },
+  });
+  expect(res.status()).toBe(202);
+
+  // The worker delivers it; the passback page and the timeline show it.
+  await expect(async () => {
+    await page.goto('/grades');
+    await expect(page.getByTestId('grades')).toContainText('sent');
+  }).toPass({ timeout: 20_000 });
+  await shot(page, '10-grade-passback');
+  await page.goto(`/troubleshooting/${correlationId}`);
+  await expect(page.getByTestId('launch-grades')).toContainText('80 %');
+  await expect(page.getByTestId('timeline')).toContainText('Grade sent');
+});

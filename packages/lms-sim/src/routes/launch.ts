@@ -238,6 +238,7 @@ ${tools.length ? `<table><tr><th>client_id</th><th>name</th><th>login URL</th><t
           ? { sub: 'sim-instructor-1', name: 'Grace Hopper', given_name: 'Grace', family_name: 'Hopper', email: 'grace.hopper@example.edu' }
           : undefined,
         messageType: q.get('type') === 'deep_linking' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest',
+        ...(q.get('scenario_id') ? { custom: { scenario_id: q.get('scenario_id')! } } : {}),
       });
       return html(200, autoPostForm(init.loginUrl, init.params, 'Opening the tool…'));
     } catch (err) {

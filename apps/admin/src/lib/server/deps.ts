@@ -1,12 +1,15 @@
 // Server-side dependencies of the dashboard, created once per process.
 import { createAuth, deriveAuthSecret, type TetherAuth } from '@tether/auth';
 import { createOneTimeTokens, loadMasterSecret, type OneTimeTokens } from '@tether/crypto';
-import { createDb, migrateToLatest, resolveDataDir, type Database, type Kysely } from '@tether/db';
+import { createDb, migrateToLatest, resolveDataDir, type Database, type Kysely, type PassbackQueue } from '@tether/db';
+import { createPgBossPassbackQueue } from '@tether/queue';
 
 export interface AdminDeps {
   db: Kysely<Database>;
   auth: TetherAuth;
   tokens: OneTimeTokens;
+  /** Enqueue-only grade queue (the runtime's worker delivers). */
+  passbackQueue: PassbackQueue;
   /** The runtime's public URL: the endpoint URLs admins copy are built from it. */
   publicUrl: string;
   origin: string;
@@ -29,8 +32,9 @@ export function getDeps(): Promise<AdminDeps> {
     const auth = createAuth({ db: handle.db, secret: deriveAuthSecret(secret), baseURL: origin });
     // adapter-node stops accepting requests on SIGTERM/SIGINT, then emits this: close the
     // pool (and the embedded server when we own it) so the process can exit.
-    process.once('sveltekit:shutdown' as never, () => void handle.close());
-    return { db: handle.db, auth, tokens: createOneTimeTokens(secret), publicUrl: (env.PUBLIC_URL || 'http://localhost:3001').replace(/\/+$/, ''), origin };
+    const passbackQueue = createPgBossPassbackQueue({ db: handle.db });
+    process.once('sveltekit:shutdown' as never, () => void passbackQueue.close().finally(() => handle.close()));
+    return { db: handle.db, auth, tokens: createOneTimeTokens(secret), passbackQueue, publicUrl: (env.PUBLIC_URL || 'http://localhost:3001').replace(/\/+$/, ''), origin };
   })();
   return deps;
 }

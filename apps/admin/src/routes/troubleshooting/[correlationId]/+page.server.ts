@@ -6,7 +6,9 @@ import type { PageServerLoad } from './$types';
 export const load: PageServerLoad = async (event) => {
   const api = await caller(event);
   try {
-    return await api.launches.byCorrelationId({ correlationId: event.params.correlationId });
+    const detail = await api.launches.byCorrelationId({ correlationId: event.params.correlationId });
+    const grades = detail.launch.messageType === 'DynamicRegistration' ? [] : await api.grades.forLaunch({ launchId: detail.launch.id });
+    return { ...detail, grades };
   } catch (e) {
     if (e instanceof TRPCError && (e.code === 'NOT_FOUND' || e.code === 'BAD_REQUEST')) {
       error(404, { message: `No launch with correlation ID “${event.params.correlationId}” in this workspace. Check the ID (copy it from the learner’s error page); launches from an LMS that is not connected have no workspace and cannot be shown.` });
