@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createPlatform, createScenario, createWorkspace } from '@tether/db';
+import { createApiKey, createPlatform, createScenario, createWorkspace, sql } from '@tether/db';
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
 import { parseAutoPostForm, startLmsSim, type LmsSim } from '@tether/lms-sim';
 import { createServer } from 'node:net';
@@ -127,11 +127,51 @@ async function benchEngine(label: string, t: TestDatabase) {
     }
     const events = await t.db.selectFrom('launch_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     console.log(`${label.padEnd(10)} rows written: ${events.n} launch events`);
+    await benchPassback(label, t, ws.id, `http://127.0.0.1:${port}`, sim);
   } finally {
     runtime.kill('SIGTERM');
     await new Promise((r) => runtime.once('exit', r));
     await sim.close();
   }
+}
+
+/**
+ * Passback drain: report one graded attempt for each of up to PASSBACK_COUNT distinct
+ * learners' launches through the Grades API, then time until the runtime's worker has
+ * delivered every score to lms-sim (token requests counted: one per platform + scope set).
+ */
+async function benchPassback(label: string, t: TestDatabase, workspaceId: string, runtimeUrl: string, sim: LmsSim) {
+  const count = Number(process.env.BENCH_PASSBACKS ?? 300);
+  const { key } = await createApiKey(t.db, { workspaceId, name: 'bench' });
+  const launches = await sql<{ correlation_id: string }>`
+    select distinct on (lti_sub) correlation_id from launches where status = 'landed' and workspace_id = ${workspaceId} order by lti_sub, created_at limit ${count}`.execute(t.db);
+  const tokensBefore = sim.stats().tokenRequests;
+  const started = performance.now();
+  const queue = launches.rows.map((l, i) => ({ launch: l.correlation_id, attemptId: `bench-${i}`, scorePercent: 50 + (i % 50) }));
+  let posted = 0;
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        const r = await fetch(`${runtimeUrl}/api/v1/grades`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(item) });
+        await r.arrayBuffer();
+        if (r.status === 202 || r.status === 200) posted++;
+      }
+    }),
+  );
+  const accepted = performance.now();
+  const deadline = accepted + 120_000;
+  let sent = 0;
+  while (performance.now() < deadline) {
+    const row = await t.db.selectFrom('grade_passbacks').select(sql<number>`count(*) filter (where status = 'sent')::int`.as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+    sent = row.n;
+    if (sent >= posted) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const done = performance.now();
+  console.log(
+    `${label.padEnd(10)} passback: ${posted} grades accepted in ${((accepted - started) / 1000).toFixed(1)} s (${(posted / ((accepted - started) / 1000)).toFixed(0)}/s); ` +
+      `${sent} delivered to the LMS in ${((done - started) / 1000).toFixed(1)} s (${(sent / ((done - started) / 1000)).toFixed(0)} scores/s), ${sim.stats().tokenRequests - tokensBefore} token request(s), ${sim.scores().length} scores recorded by lms-sim`,
+  );
 }
 
 const cpu = cpus();
