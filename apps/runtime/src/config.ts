@@ -35,6 +35,23 @@ const envSchema = z.object({
   GRADE_POLL_INTERVAL_SEC: z.coerce.number().min(0.5).max(60).default(1),
   /** Queue housekeeping: expired jobs back to retry, finished ones archived, lost passbacks re-queued. */
   GRADE_MAINTENANCE_INTERVAL_SEC: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Names and Roles roster sync worker (and the scheduled re-sync) in this process. */
+  ROSTER_WORKER: z.enum(['on', 'off']).default('on'),
+  /** Tries after the first when the LMS roster service is down (nrps_unavailable); then the sync fails. */
+  ROSTER_RETRY_LIMIT: z.coerce.number().int().min(0).max(30).default(5),
+  /** First retry delay; it doubles with each try. */
+  ROSTER_RETRY_DELAY_SEC: z.coerce.number().int().min(1).max(3600).default(5),
+  /** A sync job still active this long (its process died) is handed out again. */
+  ROSTER_JOB_EXPIRE_SEC: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** Roster pages read at most per sync; a longer roster is recorded as truncated (and nobody is deactivated). */
+  ROSTER_MAX_PAGES: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** How often the idle roster worker looks for jobs. */
+  ROSTER_POLL_INTERVAL_SEC: z.coerce.number().min(0.5).max(60).default(2),
+  /** Cron (UTC) of the re-sync of every context synced before; `off` disables it. */
+  ROSTER_RESYNC_CRON: z
+    .string()
+    .default('0 3 * * *')
+    .refine((v) => v === 'off' || v.trim().split(/\s+/).length === 5, 'a 5-field cron expression or "off"'),
 });
 
 export type RuntimeConfig = z.output<typeof envSchema> & { production: boolean };

@@ -4,6 +4,7 @@ import { createDb, createToolKeyStore, migrateToLatest, resolveDataDir, type Dat
 import { pino, type Logger } from 'pino';
 import type { RuntimeConfig } from './config.js';
 import { startGradeService, type GradeService } from './grades/service.js';
+import { startRosterService, type RosterService } from './rosters/service.js';
 import { createPlatformDirectory, type PlatformDirectory } from './platform-directory.js';
 import { createScenarioDirectory, type ScenarioDirectory } from './scenario-directory.js';
 
@@ -19,6 +20,8 @@ export interface RuntimeDeps {
   scenarios: ScenarioDirectory;
   /** Grade passback: the queue the Grades API writes to and this process's worker. */
   grades: GradeService;
+  /** Names and Roles roster sync: its queue, worker and scheduled re-sync. */
+  rosters: RosterService;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -54,6 +57,12 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
     await handle?.close();
     throw e;
   });
+  const rosters = await startRosterService({ config, db, keys, logger, userAgent: USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) }).catch(async (e: unknown) => {
+    clearInterval(reload);
+    await grades.close();
+    await handle?.close();
+    throw e;
+  });
   return {
     config,
     db,
@@ -63,10 +72,12 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
     platforms,
     scenarios,
     grades,
+    rosters,
     logger,
     async close() {
       clearInterval(reload);
       // The worker finishes the passbacks in hand before the pool closes.
+      await rosters.close();
       await grades.close();
       await handle?.close();
     },

@@ -7,6 +7,18 @@ import type { RuntimeDeps } from './deps.js';
 import { errorPage } from './pages/error-page.js';
 import { pageHeaders, randomToken } from './security.js';
 import type { Timeline } from './timeline.js';
+import type { LaunchRecord } from './launch/launch-record.js';
+
+const failedLaunchDetails = (r: LaunchRecord) => ({
+  deployment_id: r.deploymentId,
+  message_type: r.messageType,
+  lti_sub: r.sub,
+  context_id: r.contextId,
+  context_title: r.contextTitle,
+  resource_link_id: r.resourceLinkId,
+  resource_link_title: r.resourceLinkTitle,
+  roles: r.roles,
+});
 
 export interface FailureContext {
   step: string;
@@ -14,6 +26,8 @@ export interface FailureContext {
   platformId?: string | null;
   issuer?: string | null;
   clientId?: string | null;
+  /** The verified launch, when the failure came after the claims were checked (shown in troubleshooting). */
+  record?: LaunchRecord | undefined;
   /** The login state this failed launch used: consumed with the failure (single use). */
   consumeState?: string | null | undefined;
   note?: string;
@@ -29,7 +43,7 @@ export async function fail(c: Context, deps: RuntimeDeps, timeline: Timeline, co
     if (code === 'nonce_replayed') await appendEvents(deps.db, timeline.correlationId, f.workspaceId ?? null, timeline.events);
     else await recordFailure(
       deps.db,
-      { correlationId: timeline.correlationId, workspaceId: f.workspaceId ?? null, platformId: f.platformId ?? null, issuer: f.issuer ?? null, clientId: f.clientId ?? null, errorCode: code, consumeState: f.consumeState ?? null },
+      { correlationId: timeline.correlationId, workspaceId: f.workspaceId ?? null, platformId: f.platformId ?? null, issuer: f.issuer ?? null, clientId: f.clientId ?? null, errorCode: code, consumeState: f.consumeState ?? null, launch: f.record ? failedLaunchDetails(f.record) : null },
       timeline.events,
     );
   } catch (e) {

@@ -16,9 +16,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { mode?: 'generic' | 'canvas' | 'moodle' | 'brightspace' | 'blackboard'; policy?: 'strict' | 'learn'; db?: TestDatabase; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(opts: { mode?: 'generic' | 'canvas' | 'moodle' | 'brightspace' | 'blackboard'; policy?: 'strict' | 'learn'; db?: TestDatabase; env?: Record<string, string>; pageSize?: number } = {}): Promise<Harness> {
   const t = opts.db ?? (await createTestDatabase());
-  const sim = await startLmsSim({ mode: opts.mode ?? 'generic' });
+  const sim = await startLmsSim({ mode: opts.mode ?? 'generic', ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) });
   // The tool must know its public URL before it starts: take a free port first.
   const probe = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', TETHER_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' }), { db: t.db, logger: pino({ level: 'silent' }) });
   const port = probe.port;

@@ -99,6 +99,13 @@ describe('launch rejections', () => {
     expect(await counts(h)).toEqual(before);
   });
 
+  it('a failure after the claims were verified keeps who, where and which deployment for troubleshooting', async () => {
+    const r = await launch(h, { custom: { scenario_id: 'not-here' }, user: { sub: 'lost-learner', name: 'Lost Learner' }, context: { id: 'course-9', title: 'Course 9' } });
+    expect(r.error).toBe('scenario_not_found');
+    const row = await h.t.db.selectFrom('launches').selectAll().where('correlation_id', '=', r.correlationId!).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'failed', lti_sub: 'lost-learner', context_id: 'course-9', context_title: 'Course 9', deployment_id: h.sim.deploymentId, message_type: 'LtiResourceLinkRequest', user_id: null });
+  });
+
   it('#2 login without iss or login_hint ⇒ 400 and no redirect', async () => {
     for (const drop of ['iss', 'login_hint', 'target_link_uri']) {
       const init = h.sim.loginInitiation({});

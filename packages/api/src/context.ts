@@ -4,7 +4,7 @@
 // first admin membership.
 import type { TetherAuth } from '@tether/auth';
 import type { OneTimeTokens } from '@tether/crypto';
-import type { Database, Kysely, MemberRole, PassbackQueue } from '@tether/db';
+import type { Database, Kysely, MemberRole, PassbackQueue, RosterQueue } from '@tether/db';
 
 export const WORKSPACE_HEADER = 'x-tether-workspace';
 
@@ -20,6 +20,8 @@ export interface ApiDeps {
   fetch?: typeof fetch;
   /** Where "Retry" puts a failed grade passback (pg-boss, see @tether/queue). Without it, retry is refused. */
   passbackQueue?: PassbackQueue;
+  /** Where "Sync roster" puts a roster sync (pg-boss, see @tether/queue). Without it, sync is refused. */
+  rosterQueue?: RosterQueue;
 }
 
 export interface SessionUser {

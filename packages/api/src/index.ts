@@ -21,6 +21,7 @@ export { mintRegistrationUrl, REGISTRATION_PURPOSE, REGISTRATION_TTL_SEC, type M
 export { explainError, type ErrorExplanationView } from './routers/launches.js';
 export { customParameterFor } from './routers/scenarios.js';
 export type { ConnectionTestResult, PlatformView } from './routers/platforms.js';
+export type { RosterSyncView } from './routers/rosters.js';
 
 /** Input/output types per procedure, e.g. `RouterOutputs['platforms']['list'][number]`. */
 export type RouterInputs = inferRouterInputs<AppRouter>;

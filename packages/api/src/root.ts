@@ -2,6 +2,7 @@ import { apiKeysRouter } from './routers/api-keys.js';
 import { gradesRouter } from './routers/grades.js';
 import { launchesRouter } from './routers/launches.js';
 import { ltiRouter } from './routers/lti.js';
+import { rostersRouter } from './routers/rosters.js';
 import { platformsRouter } from './routers/platforms.js';
 import { scenariosRouter } from './routers/scenarios.js';
 import { sessionRouter } from './routers/session.js';
@@ -14,6 +15,7 @@ export const appRouter = createTRPCRouter({
   scenarios: scenariosRouter,
   launches: launchesRouter,
   grades: gradesRouter,
+  rosters: rostersRouter,
   apiKeys: apiKeysRouter,
 });
 

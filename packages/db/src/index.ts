@@ -16,3 +16,4 @@ export * from './repos/complete-launch.js';
 export * from './repos/registration.js';
 export * from './repos/api-keys.js';
 export * from './repos/passbacks.js';
+export * from './repos/rosters.js';

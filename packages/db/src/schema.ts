@@ -276,6 +276,46 @@ export interface GradeBestScoresTable {
   updated_at: Generated<Date>;
 }
 
+export type RosterSyncStatus = 'queued' | 'running' | 'done' | 'failed';
+
+// 2026-11-23T04-00_roster_sync: one Names and Roles sync of a course context.
+export interface RosterSyncsTable {
+  id: Generated<string>;
+  workspace_id: string;
+  platform_id: string;
+  context_id: string;
+  context_title: string | null;
+  memberships_url: string;
+  deployment_id: string | null;
+  status: Generated<RosterSyncStatus>;
+  pages: Generated<number>;
+  members: Generated<number>;
+  added: Generated<number>;
+  updated: Generated<number>;
+  deactivated: Generated<number>;
+  error_code: string | null;
+  error_message: string | null;
+  truncated: Generated<boolean>;
+  tries: Generated<number>;
+  job_id: string | null;
+  requested_by: string;
+  created_at: Generated<Date>;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+// An LMS user's membership of a course context, as the last roster sync saw it.
+export interface ContextMembershipsTable {
+  platform_id: string;
+  context_id: string;
+  identity_id: string;
+  workspace_id: string;
+  roles: Generated<string[]>;
+  status: Generated<'active' | 'inactive'>;
+  last_sync_id: string | null;
+  synced_at: Generated<Date>;
+}
+
 export interface ApiKeysTable {
   id: Generated<string>;
   workspace_id: string;
@@ -319,6 +359,8 @@ export interface Database {
   attempts: AttemptsTable;
   grade_passbacks: GradePassbacksTable;
   grade_best_scores: GradeBestScoresTable;
+  roster_syncs: RosterSyncsTable;
+  context_memberships: ContextMembershipsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
 }
@@ -343,3 +385,5 @@ export type Attempt = Selectable<AttemptsTable>;
 export type GradePassback = Selectable<GradePassbacksTable>;
 export type GradeBestScore = Selectable<GradeBestScoresTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
+export type RosterSync = Selectable<RosterSyncsTable>;
+export type ContextMembership = Selectable<ContextMembershipsTable>;

@@ -13,7 +13,7 @@ import { toLaunchRecord, type LaunchRecord } from '../launch/launch-record.js';
 import { storageLaunchPage } from '../pages/storage-pages.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import { redactClaims } from '../redact.js';
-import { fail, page } from '../respond.js';
+import { fail, page, type FailureContext } from '../respond.js';
 import { newCorrelationId, stateCookieName } from '../security.js';
 import { Timeline } from '../timeline.js';
 
@@ -45,7 +45,7 @@ export function launchHandler(deps: RuntimeDeps) {
     const login = await findLoginState(deps.db, stateParam);
     if (!login) return fail(c, deps, timeline, 'state_unknown', { step: 'state' });
     timeline = new Timeline(login.correlation_id);
-    const who = { workspaceId: login.workspace_id, platformId: login.platform_id, issuer: login.issuer, clientId: login.client_id, consumeState: login.state };
+    const who: Omit<FailureContext, 'step'> = { workspaceId: login.workspace_id, platformId: login.platform_id, issuer: login.issuer, clientId: login.client_id, consumeState: login.state };
     timeline.ok('launch_received', { has_id_token: !!idToken, lti_storage_target: str(form.lti_storage_target) ?? null });
     if (login.consumed_at) return fail(c, deps, timeline, 'nonce_replayed', { step: 'state', ...who });
     if (login.expires_at.getTime() < Date.now()) return fail(c, deps, timeline, 'state_expired', { step: 'state', ...who });
@@ -77,6 +77,8 @@ export function launchHandler(deps: RuntimeDeps) {
         },
       });
       record = toLaunchRecord(validated);
+      // Failures from here on show the learner, course and deployment in troubleshooting.
+      who.record = record;
       timeline.ok('claims', { message_type: validated.messageType, deployment_id: validated.deploymentId, claims: redactClaims(validated.claims) });
     } catch (e) {
       if (!isLtiError(e)) throw e;

@@ -5,7 +5,7 @@
 // transaction.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { EventInput } from './launches.js';
+import { eventRows, type EventInput } from './launches.js';
 import { displayNameOf, provisionLtiMember, type LtiUserInput } from './provisioning.js';
 
 export interface LaunchCompletion {
@@ -37,18 +37,6 @@ export type CompletionResult =
   | { ok: true; launchId: string; userId: string; created: boolean; displayName: string }
   | { ok: false; reason: 'replayed' };
 
-const eventValues = (correlationId: string, workspaceId: string, events: EventInput[]) =>
-  events.map((e) => ({
-    correlation_id: correlationId,
-    workspace_id: workspaceId,
-    step: e.step,
-    outcome: e.outcome,
-    error_code: e.error_code ?? null,
-    duration_ms: e.duration_ms ?? null,
-    details: JSON.stringify(e.details ?? {}),
-    ...(e.at ? { created_at: e.at } : {}),
-  }));
-
 export async function completeLaunchRecord(
   db: Kysely<Database>,
   c: LaunchCompletion,
@@ -75,7 +63,7 @@ async function completeReturning(
     .where('issuer', '=', u.issuer)
     .where('sub', '=', u.sub);
   // This path only serves returning learners, so the provisioning outcome is known up front.
-  const events = eventValues(c.correlationId, u.workspaceId, [...c.events, ...onProvisioned({ created: false })]);
+  const events = eventRows(c.correlationId, u.workspaceId, [...c.events, ...onProvisioned({ created: false })]);
   const row = await db
     .with('existing', () => identity)
     .with('consumed', (q) =>
@@ -186,7 +174,7 @@ async function completeInTransaction(
       throw new ReplayedLaunch();
     }
     const events = [...c.events, ...onProvisioned({ created: member.created })];
-    await trx.insertInto('launch_events').values(eventValues(c.correlationId, c.user.workspaceId, events)).execute();
+    await trx.insertInto('launch_events').values(eventRows(c.correlationId, c.user.workspaceId, events)).execute();
     return { ok: true as const, launchId: launch.id, userId: member.userId, created: member.created, displayName: member.displayName };
   }).catch((e) => {
     if (e instanceof ReplayedLaunch) return { ok: false as const, reason: 'replayed' as const };

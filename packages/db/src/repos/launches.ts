@@ -15,7 +15,8 @@ export interface EventInput {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-const eventRows = (correlationId: string, workspaceId: string | null, events: EventInput[]) =>
+/** Timeline events as launch_events rows. */
+export const eventRows = (correlationId: string, workspaceId: string | null, events: EventInput[]) =>
   events.map((e) => ({
     correlation_id: correlationId,
     workspace_id: workspaceId,
@@ -49,7 +50,17 @@ export async function recordLogin(db: Db, state: NewLoginState, events: EventInp
 /** A failure before or without a login state: a failed launch row plus its events. */
 export async function recordFailure(
   db: Db,
-  input: { correlationId: string; workspaceId: string | null; platformId?: string | null; issuer?: string | null; clientId?: string | null; errorCode: string; consumeState?: string | null },
+  input: {
+    correlationId: string;
+    workspaceId: string | null;
+    platformId?: string | null;
+    issuer?: string | null;
+    clientId?: string | null;
+    errorCode: string;
+    consumeState?: string | null;
+    /** What the verified claims said, when the failure came after they were checked. */
+    launch?: FailedLaunchDetails | null;
+  },
   events: EventInput[],
 ): Promise<void> {
   // A failed launch uses up its state too: single use, whatever the outcome.
@@ -68,9 +79,13 @@ export async function recordFailure(
           status: 'failed',
           error_code: input.errorCode,
           completed_at: new Date(),
+          ...(input.launch ?? {}),
         })
         .onConflict((oc) =>
-          oc.column('correlation_id').doUpdateSet({ status: 'failed', error_code: input.errorCode, completed_at: new Date() }).where('launches.status', '=', 'started'),
+          oc
+            .column('correlation_id')
+            .doUpdateSet({ status: 'failed', error_code: input.errorCode, completed_at: new Date(), ...(input.launch ?? {}) })
+            .where('launches.status', '=', 'started'),
         ),
     )
     .insertInto('launch_events')
@@ -81,6 +96,17 @@ export async function recordFailure(
 export async function appendEvents(db: Db, correlationId: string, workspaceId: string | null, events: EventInput[]): Promise<void> {
   if (events.length === 0) return;
   await db.insertInto('launch_events').values(eventRows(correlationId, workspaceId, events)).execute();
+}
+
+export interface FailedLaunchDetails {
+  deployment_id: string;
+  message_type: string;
+  lti_sub: string;
+  context_id: string | null;
+  context_title: string | null;
+  resource_link_id: string | null;
+  resource_link_title: string | null;
+  roles: string[];
 }
 
 export type ConsumeResult =

@@ -3,6 +3,7 @@
 // the platform the LMS registered us with.
 import { sql, type Kysely } from 'kysely';
 import type { Database, Platform } from '../schema.js';
+import { eventRows, type EventInput } from './launches.js';
 
 export type ClaimResult = { ok: true } | { ok: false; reason: 'unknown' | 'used' | 'expired' | 'wrong_workspace' };
 
@@ -87,7 +88,7 @@ export async function saveRegisteredPlatform(db: Kysely<Database>, p: Registered
 export async function recordRegistrationOutcome(
   db: Kysely<Database>,
   r: { correlationId: string; workspaceId: string | null; platformId: string | null; issuer: string | null; clientId: string | null; errorCode: string | null },
-  events: import('./launches.js').EventInput[],
+  events: EventInput[],
 ): Promise<void> {
   await db
     .with('l', (q) =>
@@ -104,17 +105,6 @@ export async function recordRegistrationOutcome(
       }),
     )
     .insertInto('launch_events')
-    .values(
-      events.map((e) => ({
-        correlation_id: r.correlationId,
-        workspace_id: r.workspaceId,
-        step: e.step,
-        outcome: e.outcome,
-        error_code: e.error_code ?? null,
-        duration_ms: e.duration_ms ?? null,
-        details: JSON.stringify(e.details ?? {}),
-        ...(e.at ? { created_at: e.at } : {}),
-      })),
-    )
+    .values(eventRows(r.correlationId, r.workspaceId, events))
     .execute();
 }

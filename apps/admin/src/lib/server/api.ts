@@ -7,7 +7,7 @@ import { getDeps, USER_AGENT } from './deps';
 let factory: Promise<(opts: { headers: Headers }) => Promise<Context>> | undefined;
 
 export function contextFactory() {
-  factory ??= getDeps().then((d) => createContextFactory({ db: d.db, auth: d.auth, tokens: d.tokens, publicUrl: d.publicUrl, userAgent: USER_AGENT, passbackQueue: d.passbackQueue }));
+  factory ??= getDeps().then((d) => createContextFactory({ db: d.db, auth: d.auth, tokens: d.tokens, publicUrl: d.publicUrl, userAgent: USER_AGENT, passbackQueue: d.passbackQueue, rosterQueue: d.rosterQueue }));
   return factory;
 }
 

@@ -1,8 +1,8 @@
 // Server-side dependencies of the dashboard, created once per process.
 import { createAuth, deriveAuthSecret, type TetherAuth } from '@tether/auth';
 import { createOneTimeTokens, loadMasterSecret, type OneTimeTokens } from '@tether/crypto';
-import { createDb, migrateToLatest, resolveDataDir, type Database, type Kysely, type PassbackQueue } from '@tether/db';
-import { createPgBossPassbackQueue } from '@tether/queue';
+import { createDb, migrateToLatest, resolveDataDir, type Database, type Kysely, type PassbackQueue, type RosterQueue } from '@tether/db';
+import { createPgBossPassbackQueue, createPgBossRosterQueue } from '@tether/queue';
 
 export interface AdminDeps {
   db: Kysely<Database>;
@@ -10,6 +10,8 @@ export interface AdminDeps {
   tokens: OneTimeTokens;
   /** Enqueue-only grade queue (the runtime's worker delivers). */
   passbackQueue: PassbackQueue;
+  /** Enqueue-only roster sync queue (the runtime's worker syncs). */
+  rosterQueue: RosterQueue;
   /** The runtime's public URL: the endpoint URLs admins copy are built from it. */
   publicUrl: string;
   origin: string;
@@ -33,8 +35,9 @@ export function getDeps(): Promise<AdminDeps> {
     // adapter-node stops accepting requests on SIGTERM/SIGINT, then emits this: close the
     // pool (and the embedded server when we own it) so the process can exit.
     const passbackQueue = createPgBossPassbackQueue({ db: handle.db });
-    process.once('sveltekit:shutdown' as never, () => void passbackQueue.close().finally(() => handle.close()));
-    return { db: handle.db, auth, tokens: createOneTimeTokens(secret), passbackQueue, publicUrl: (env.PUBLIC_URL || 'http://localhost:3001').replace(/\/+$/, ''), origin };
+    const rosterQueue = createPgBossRosterQueue({ db: handle.db });
+    process.once('sveltekit:shutdown' as never, () => void Promise.all([passbackQueue.close(), rosterQueue.close()]).finally(() => handle.close()));
+    return { db: handle.db, auth, tokens: createOneTimeTokens(secret), passbackQueue, rosterQueue, publicUrl: (env.PUBLIC_URL || 'http://localhost:3001').replace(/\/+$/, ''), origin };
   })();
   return deps;
 }

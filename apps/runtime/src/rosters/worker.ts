@@ -1,0 +1,118 @@
+// The roster sync worker: `roster-sync` jobs from pg-boss, one sync each.
+//
+// Per job: the sync row goes `running` (a finished sync's redelivered job is a no-op) → the
+// whole roster is read with fetchMemberships, following every `next` page up to
+// ROSTER_MAX_PAGES, and each page is applied in its own transaction as it arrives
+// (provisioning is idempotent) → finishRosterSync deactivates members the complete roster no
+// longer lists (never after a truncated read).
+//
+// Failures: `nrps_unavailable` (5xx, 429, network, timeout) and unexpected errors throw, so
+// pg-boss fails the job and retries it with exponential backoff; the row goes back to
+// `queued` with the error so the dashboard shows it. A retry reads from page 1 again. The last
+// try, and permanent NrpsErrors (scope missing, not found, token refused, invalid response),
+// mark the sync `failed` with the code.
+import { fetchMemberships, isNrpsError } from '@tether/lti';
+import {
+  ROSTER_QUEUE_NAME,
+  applyRosterPage,
+  failRosterSync,
+  finishRosterSync,
+  noteRosterRetry,
+  startRosterSync,
+  type Database,
+  type Kysely,
+} from '@tether/db';
+import type { RosterJobData } from '@tether/queue';
+import type PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { ServiceTokenCache } from './tokens.js';
+
+export interface RosterWorkerOptions {
+  db: Kysely<Database>;
+  boss: PgBoss;
+  tokens: ServiceTokenCache;
+  logger: Logger;
+  userAgent: string;
+  maxPages: number;
+  pollIntervalSec: number;
+  fetch?: typeof fetch;
+}
+
+class RosterSyncError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createRosterWorker(o: RosterWorkerOptions) {
+  const log = o.logger.child({ component: 'roster-worker' });
+  const stats = { processed: 0, done: 0, failed: 0, retried: 0 };
+  let workId: string | undefined;
+
+  async function handle(job: PgBoss.JobWithMetadata<RosterJobData>): Promise<void> {
+    const syncId = job.data?.syncId;
+    if (typeof syncId !== 'string') return;
+    stats.processed++;
+    const sync = await startRosterSync(o.db, syncId);
+    if (!sync) return; // finished already
+    try {
+      const platform = await o.db.selectFrom('platforms').selectAll().where('id', '=', sync.platform_id).executeTakeFirst();
+      if (!platform) throw new RosterSyncError('platform_not_found', 'The platform of this course was removed from Tether.');
+      const tokens = o.tokens.get(platform, sync.deployment_id);
+      try {
+        const result = await fetchMemberships(sync.memberships_url, {
+          tokens: { getToken: (s) => tokens.getToken(s), invalidate: (s, t) => tokens.invalidate(s, t) },
+          userAgent: o.userAgent,
+          maxPages: o.maxPages,
+          ...(o.fetch ? { fetch: o.fetch } : {}),
+          onPage: async (page) => {
+            await applyRosterPage(o.db, { sync, issuer: platform.issuer, members: page.members });
+          },
+        });
+        const done = await finishRosterSync(o.db, sync.id, { truncated: result.truncated, maxPages: o.maxPages });
+        stats.done++;
+        log.info({ syncId, contextId: sync.context_id, pages: result.pages, added: done.added, updated: done.updated, deactivated: done.deactivated, truncated: done.truncated }, 'roster synced');
+      } catch (e) {
+        if (isNrpsError(e, 'nrps_token_rejected')) o.tokens.drop(platform, sync.deployment_id);
+        throw e;
+      }
+    } catch (e) {
+      const permanent = e instanceof RosterSyncError || (isNrpsError(e) && !e.retryable);
+      const code = e instanceof RosterSyncError || isNrpsError(e) ? e.code : 'internal_error';
+      const message = (e as Error)?.message ?? String(e);
+      const tryNumber = job.retryCount + 1;
+      if (permanent || job.retryCount >= job.retryLimit) {
+        await failRosterSync(o.db, sync.id, { code, message: permanent ? message : `${message} (gave up after ${tryNumber} ${tryNumber === 1 ? 'try' : 'tries'})` });
+        stats.failed++;
+        log.warn({ syncId, code }, `roster sync failed: ${code}`);
+        return;
+      }
+      if (!isNrpsError(e)) log.warn({ err: e, syncId }, 'roster sync error');
+      await noteRosterRetry(o.db, sync.id, { code, message: `${message} (try ${tryNumber} of ${job.retryLimit + 1}; retrying)` });
+      stats.retried++;
+      throw e; // pg-boss schedules the retry with backoff
+    }
+  }
+
+  return {
+    async start() {
+      workId = await o.boss.work<RosterJobData>(ROSTER_QUEUE_NAME, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: o.pollIntervalSec }, async (jobs) => {
+        for (const job of jobs) await handle(job);
+      });
+    },
+    async stop() {
+      if (workId) await o.boss.offWork({ id: workId });
+      workId = undefined;
+    },
+    /** New work from this process (after its transaction committed): fetch now instead of at the next poll. */
+    wake() {
+      if (workId) o.boss.notifyWorker(workId);
+    },
+    stats: () => ({ ...stats }),
+  };
+}
+
+export type RosterWorker = ReturnType<typeof createRosterWorker>;

@@ -1,0 +1,68 @@
+// Names and Roles roster sync as admins see it: the course contexts that can be synced (those
+// whose launches carried an NRPS memberships URL), "Sync roster", and the syncs' progress.
+import { listRosterContexts, listRosterSyncs, requestRosterSync, ROSTER_ERROR_HELP, type RosterSync } from '@tether/db';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { adminProcedure, createTRPCRouter } from '../trpc.js';
+import { idSchema, iso, isoOrNull } from '../util.js';
+
+function syncView(s: RosterSync & { platform_name?: string | null }) {
+  return {
+    id: s.id,
+    platformId: s.platform_id,
+    platformName: s.platform_name ?? null,
+    contextId: s.context_id,
+    contextTitle: s.context_title,
+    status: s.status,
+    pages: s.pages,
+    members: s.members,
+    added: s.added,
+    updated: s.updated,
+    deactivated: s.deactivated,
+    truncated: s.truncated,
+    tries: s.tries,
+    errorCode: s.error_code,
+    errorMessage: s.error_message,
+    help: s.error_code && s.status === 'failed' ? (ROSTER_ERROR_HELP[s.error_code] ?? null) : null,
+    requestedBy: s.requested_by === 'schedule' ? 'schedule' : 'admin',
+    createdAt: iso(s.created_at),
+    startedAt: isoOrNull(s.started_at),
+    finishedAt: isoOrNull(s.finished_at),
+  };
+}
+
+export type RosterSyncView = ReturnType<typeof syncView>;
+
+const contextIdSchema = z.string().min(1).max(255);
+
+export const rostersRouter = createTRPCRouter({
+  /** Course contexts with an NRPS URL, newest launch first, with member counts and the latest sync. */
+  contexts: adminProcedure.query(async ({ ctx }) =>
+    (await listRosterContexts(ctx.db, ctx.workspace.id)).map((c) => ({
+      platformId: c.platformId,
+      platformName: c.platformName,
+      contextId: c.contextId,
+      contextTitle: c.contextTitle,
+      lastLaunchAt: iso(c.lastLaunchAt),
+      activeMembers: c.activeMembers,
+      inactiveMembers: c.inactiveMembers,
+      lastSync: c.lastSync ? syncView(c.lastSync) : null,
+    })),
+  ),
+
+  /** Queue a roster sync of one context (refused while one is queued or running). */
+  sync: adminProcedure.input(z.object({ platformId: idSchema, contextId: contextIdSchema })).mutation(async ({ ctx, input }) => {
+    if (!ctx.rosterQueue) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'Roster sync is not available in this process (no queue configured).' });
+    const r = await requestRosterSync(ctx.db, ctx.rosterQueue, { workspaceId: ctx.workspace.id, platformId: input.platformId, contextId: input.contextId, requestedBy: ctx.user.id });
+    if (!r.ok && r.code === 'not_found') throw new TRPCError({ code: 'NOT_FOUND', message: `no launch with a Names and Roles URL for course ${input.contextId} on this platform in this workspace` });
+    if (!r.ok) throw new TRPCError({ code: 'CONFLICT', message: `a sync of this course is already ${r.sync.status}` });
+    return syncView(r.sync);
+  }),
+
+  /** Recent syncs (newest first), optionally of one platform and/or context. */
+  syncs: adminProcedure
+    .input(z.object({ platformId: idSchema.optional(), contextId: contextIdSchema.optional(), limit: z.number().int().min(1).max(100).default(20) }).optional())
+    .query(async ({ ctx, input }) =>
+      (await listRosterSyncs(ctx.db, ctx.workspace.id, { platformId: input?.platformId, contextId: input?.contextId, limit: input?.limit ?? 20 })).map(syncView),
+    ),
+});
