@@ -182,3 +182,12 @@ test('a graded attempt reaches the LMS gradebook and shows in passback and the l
   await expect(page.getByTestId('launch-grades')).toContainText('80 %');
   await expect(page.getByTestId('timeline')).toContainText('Grade sent');
 });
+
+test('rosters: a course seen at launch can be synced from the LMS roster', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Rosters' }).click();
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Sync roster' }).first().click();
+  await expect(page.locator('main')).toContainText(/done/i, { timeout: 20_000 });
+  await shot(page, '11-rosters');
+});
