@@ -139,7 +139,8 @@ describe('roster sync', () => {
       return active.length === 0;
     });
     const sched = await h.t.db.selectFrom('roster_syncs').selectAll().where('requested_by', '=', 'schedule').where('context_id', '=', 'c-pages').executeTakeFirstOrThrow();
-    expect(sched).toMatchObject({ status: 'done', added: 0, deactivated: 0 });
+    // c-pages' last sync completed un-truncated: the schedule reads only its differences.
+    expect(sched).toMatchObject({ status: 'done', mode: 'differences', added: 0, deactivated: 0 });
   });
 });
 
@@ -161,5 +162,98 @@ describe('truncated roster', () => {
     expect(s.error_message).toMatch(/NOT deactivated/);
     const rows = await memberships(t, 'c-trunc');
     expect(rows.find((r) => r.sub === 't-1')).toMatchObject({ status: 'active' });
+  });
+});
+
+describe('differences link (scheduled re-sync)', () => {
+  let d: Harness;
+  beforeAll(async () => {
+    d = await startHarness({ env: ENV, pageSize: 4 });
+  });
+  afterAll(async () => d?.close());
+
+  /** What the schedule's handler runs, then wait for every sync it requested. */
+  async function scheduledResync(hh: Harness) {
+    const r = await hh.runtime.deps.rosters.resyncAll();
+    hh.runtime.deps.rosters.wake();
+    await waitFor('scheduled syncs to finish', async () => {
+      const active = await hh.t.db.selectFrom('roster_syncs').select('id').where('status', 'in', ['queued', 'running']).execute();
+      return active.length === 0;
+    });
+    return r;
+  }
+
+  const latestScheduled = (hh: Harness, contextId: string) =>
+    hh.t.db.selectFrom('roster_syncs').selectAll().where('requested_by', '=', 'schedule').where('context_id', '=', contextId).orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+
+  const rowsWithSync = (hh: Harness, contextId: string) =>
+    hh.t.db
+      .selectFrom('context_memberships as cm')
+      .innerJoin('lti_identities as i', 'i.id', 'cm.identity_id')
+      .select(['i.sub', 'cm.status', 'cm.last_sync_id', 'cm.synced_at', 'i.status as identity_status'])
+      .where('cm.platform_id', '=', hh.platform.id)
+      .where('cm.context_id', '=', contextId)
+      .orderBy('i.sub')
+      .execute();
+
+  it('a scheduled sync after a full one reads only the differences: the removed member goes inactive, the new one is provisioned, nobody else is touched', async () => {
+    await courseLaunch(d, 'c-diff');
+    d.sim.setRoster('c-diff', learners('d', 6));
+    const full = await sync(d, 'c-diff');
+    expect(full).toMatchObject({ status: 'done', mode: 'full', pages: 2, added: 6, truncated: false });
+    expect(full.differences_url).toMatch(/\/nrps\/c-diff\/memberships\?since=/);
+
+    // d-2 leaves the course (the platform reports it Deleted in the differences); d-new joins.
+    d.sim.setRoster('c-diff', [...learners('d', 6).filter((m) => m.user_id !== 'd-2'), { user_id: 'd-new', roles: [LEARNER], name: 'New', email: 'new@example.edu' }]);
+    const before = await rowsWithSync(d, 'c-diff');
+    const r = await scheduledResync(d);
+    expect(r.requested).toBe(1);
+
+    const s = await latestScheduled(d, 'c-diff');
+    expect(s).toMatchObject({ status: 'done', mode: 'differences', pages: 1, members: 2, added: 1, updated: 0, deactivated: 1, truncated: false, tries: 1, error_code: null });
+    expect(s.differences_url).toMatch(/\/nrps\/c-diff\/memberships\?since=/);
+    expect(s.differences_url).not.toBe(full.differences_url);
+
+    const after = await rowsWithSync(d, 'c-diff');
+    expect(after).toHaveLength(7);
+    expect(after.find((x) => x.sub === 'd-2')).toMatchObject({ status: 'inactive', identity_status: 'inactive', last_sync_id: s.id });
+    expect(after.find((x) => x.sub === 'd-new')).toMatchObject({ status: 'active', identity_status: 'active', last_sync_id: s.id });
+    const newcomer = await d.t.db.selectFrom('lti_identities').select('user_id').where('sub', '=', 'd-new').executeTakeFirstOrThrow();
+    expect(await d.t.db.selectFrom('memberships').selectAll().where('user_id', '=', newcomer.user_id).execute()).toMatchObject([{ workspace_id: d.workspaceId, role: 'member', joined_via: 'lti' }]);
+    // Everybody else: exactly as the full sync left them.
+    for (const b of before.filter((x) => x.sub !== 'd-2')) {
+      expect(after.find((x) => x.sub === b.sub)).toEqual(b);
+    }
+
+    // A second scheduled sync with no change: differences again, nothing applied.
+    await scheduledResync(d);
+    const quiet = await latestScheduled(d, 'c-diff');
+    expect(quiet).toMatchObject({ status: 'done', mode: 'differences', members: 0, added: 0, updated: 0, deactivated: 0 });
+    expect(await rowsWithSync(d, 'c-diff')).toEqual(after);
+
+    // An admin's sync stays a full read (and finds nothing to change).
+    const admin = await sync(d, 'c-diff');
+    expect(admin).toMatchObject({ status: 'done', mode: 'full', pages: 2, members: 6, added: 0, updated: 0, deactivated: 0 });
+    expect(admin.differences_url).not.toBeNull();
+  });
+
+  it('a differences URL answered with a 4xx (expired): the same job falls back to a full sync', async () => {
+    await courseLaunch(d, 'c-expired');
+    d.sim.setRoster('c-expired', learners('e', 3));
+    const full = await sync(d, 'c-expired');
+    expect(full).toMatchObject({ status: 'done', mode: 'full', added: 3 });
+    expect(full.differences_url).not.toBeNull();
+
+    d.sim.setRoster('c-expired', learners('e', 3).filter((m) => m.user_id !== 'e-3'));
+    d.sim.failNext({ path: /nrps\/c-expired\/memberships\?since=/, status: 410, times: 1 });
+    await scheduledResync(d);
+    // The differences URL was asked for (and refused) before the full read.
+    expect(d.sim.state.failRules).toHaveLength(0);
+    const s = await latestScheduled(d, 'c-expired');
+    expect(s).toMatchObject({ status: 'done', mode: 'full', tries: 1, pages: 1, members: 2, added: 0, deactivated: 1, truncated: false, error_code: null });
+    expect(s.differences_url).toMatch(/\/nrps\/c-expired\/memberships\?since=/);
+    const rows = await memberships(d, 'c-expired');
+    expect(rows.find((r) => r.sub === 'e-3')).toMatchObject({ status: 'inactive' });
+    expect(rows.filter((r) => r.status === 'active').map((r) => r.sub)).toEqual(['e-1', 'e-2']);
   });
 });

@@ -277,6 +277,8 @@ export interface GradeBestScoresTable {
 }
 
 export type RosterSyncStatus = 'queued' | 'running' | 'done' | 'failed';
+/** `full`: the whole roster was read; `differences`: only the changes since the last sync (NRPS differences link). */
+export type RosterSyncMode = 'full' | 'differences';
 
 // 2026-11-23T04-00_roster_sync: one Names and Roles sync of a course context.
 export interface RosterSyncsTable {
@@ -302,6 +304,10 @@ export interface RosterSyncsTable {
   created_at: Generated<Date>;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
+  // 2026-11-23T05-00_roster_differences
+  mode: Generated<RosterSyncMode>;
+  /** The `rel="differences"` link this sync got; set only when it finished un-truncated. */
+  differences_url: string | null;
 }
 
 // An LMS user's membership of a course context, as the last roster sync saw it.

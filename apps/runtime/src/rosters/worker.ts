@@ -6,18 +6,27 @@
 // (provisioning is idempotent) → finishRosterSync deactivates members the complete roster no
 // longer lists (never after a truncated read).
 //
+// Differences (LTI-NOTES §2.5): a sync finished un-truncated stores the `rel="differences"`
+// URL it got. A SCHEDULED sync of a context whose last completed sync stored one reads that URL
+// instead (`mode: 'differences'`): the changes since then, applied as usual (Active ⇒ active,
+// Inactive/Deleted ⇒ inactive), nobody unseen deactivated; it stores the new differences URL.
+// A differences URL answered with a 4xx (expired, forgotten) ⇒ a full read in the same try.
+// An admin's sync is always a full read.
+//
 // Failures: `nrps_unavailable` (5xx, 429, network, timeout) and unexpected errors throw, so
 // pg-boss fails the job and retries it with exponential backoff; the row goes back to
 // `queued` with the error so the dashboard shows it. A retry reads from page 1 again. The last
 // try, and permanent NrpsErrors (scope missing, not found, token refused, invalid response),
 // mark the sync `failed` with the code.
-import { fetchMemberships, isNrpsError } from '@tether/lti';
+import { fetchMemberships, isNrpsError, type NrpsError } from '@tether/lti';
 import {
   ROSTER_QUEUE_NAME,
   applyRosterPage,
   failRosterSync,
   finishRosterSync,
   noteRosterRetry,
+  rosterDifferencesSource,
+  setRosterSyncMode,
   startRosterSync,
   type Database,
   type Kysely,
@@ -47,6 +56,11 @@ class RosterSyncError extends Error {
   }
 }
 
+/** A differences URL the platform answered with a 4xx (not 429): expired or unknown ⇒ read the full roster instead. */
+function differencesRefused(e: unknown): e is NrpsError {
+  return isNrpsError(e) && !e.retryable && e.status !== undefined && e.status >= 400 && e.status < 500;
+}
+
 export function createRosterWorker(o: RosterWorkerOptions) {
   const log = o.logger.child({ component: 'roster-worker' });
   const stats = { processed: 0, done: 0, failed: 0, retried: 0 };
@@ -62,8 +76,8 @@ export function createRosterWorker(o: RosterWorkerOptions) {
       const platform = await o.db.selectFrom('platforms').selectAll().where('id', '=', sync.platform_id).executeTakeFirst();
       if (!platform) throw new RosterSyncError('platform_not_found', 'The platform of this course was removed from Tether.');
       const tokens = o.tokens.get(platform, sync.deployment_id);
-      try {
-        const result = await fetchMemberships(sync.memberships_url, {
+      const read = (url: string) =>
+        fetchMemberships(url, {
           tokens: { getToken: (s) => tokens.getToken(s), invalidate: (s, t) => tokens.invalidate(s, t) },
           userAgent: o.userAgent,
           maxPages: o.maxPages,
@@ -72,9 +86,28 @@ export function createRosterWorker(o: RosterWorkerOptions) {
             await applyRosterPage(o.db, { sync, issuer: platform.issuer, members: page.members });
           },
         });
-        const done = await finishRosterSync(o.db, sync.id, { truncated: result.truncated, maxPages: o.maxPages });
+      try {
+        const differencesUrl = await rosterDifferencesSource(o.db, sync);
+        let result: Awaited<ReturnType<typeof read>> | undefined;
+        if (differencesUrl) {
+          await setRosterSyncMode(o.db, sync.id, 'differences');
+          try {
+            result = await read(differencesUrl);
+          } catch (e) {
+            if (!differencesRefused(e)) throw e;
+            log.info({ syncId, contextId: sync.context_id, status: e.status, code: e.code }, 'differences link refused; reading the full roster');
+          }
+        }
+        if (!result) {
+          if (differencesUrl || sync.mode !== 'full') await setRosterSyncMode(o.db, sync.id, 'full');
+          result = await read(sync.memberships_url);
+        }
+        const done = await finishRosterSync(o.db, sync.id, { truncated: result.truncated, maxPages: o.maxPages, differencesUrl: result.differencesUrl });
         stats.done++;
-        log.info({ syncId, contextId: sync.context_id, pages: result.pages, added: done.added, updated: done.updated, deactivated: done.deactivated, truncated: done.truncated }, 'roster synced');
+        log.info(
+          { syncId, contextId: sync.context_id, mode: done.mode, pages: result.pages, added: done.added, updated: done.updated, deactivated: done.deactivated, truncated: done.truncated },
+          'roster synced',
+        );
       } catch (e) {
         if (isNrpsError(e, 'nrps_token_rejected')) o.tokens.drop(platform, sync.deployment_id);
         throw e;

@@ -10,9 +10,14 @@
 // starts again from page 1; rows already stamped with this sync's id are not counted twice.
 // `finishRosterSync` deactivates the members of the context the roster no longer lists —
 // only after a complete read: a truncated roster never deactivates anyone.
+//
+// Differences (LTI-NOTES §2.5): a sync that finishes un-truncated stores the roster's
+// `rel="differences"` URL. A scheduled sync of a context whose last completed sync stored one
+// reads that URL instead (`mode: 'differences'`, see `rosterDifferencesSource`): it lists only
+// the changes since, so members it does not mention are left alone (never deactivated).
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, RosterSync } from '../schema.js';
+import type { Database, RosterSync, RosterSyncMode } from '../schema.js';
 import { writeAudit } from './audit.js';
 import { provisionLtiMember } from './provisioning.js';
 
@@ -220,6 +225,37 @@ export async function startRosterSync(db: Db, syncId: string): Promise<RosterSyn
     .executeTakeFirst();
 }
 
+/**
+ * The differences URL a scheduled sync may read instead of the full roster: the one stored by
+ * the context's latest completed sync (other than `sync` itself). Null when the sync was not
+ * requested by the schedule (an admin's sync is always full), or when the latest completed sync
+ * stored none (truncated, or the platform sent no link).
+ */
+export async function rosterDifferencesSource(db: Db, sync: Pick<RosterSync, 'id' | 'platform_id' | 'context_id' | 'requested_by'>): Promise<string | null> {
+  if (sync.requested_by !== ROSTER_SCHEDULE_ACTOR) return null;
+  const last = await db
+    .selectFrom('roster_syncs')
+    .select('differences_url')
+    .where('platform_id', '=', sync.platform_id)
+    .where('context_id', '=', sync.context_id)
+    .where('status', '=', 'done')
+    .where('id', '!=', sync.id)
+    .orderBy('finished_at', 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return last?.differences_url ?? null;
+}
+
+/**
+ * The read this try does: `differences` or `full`. Switching (a refused differences link
+ * falling back to a full read) restarts the page/member counts, like a new try; members this
+ * sync already applied are not counted twice.
+ */
+export async function setRosterSyncMode(db: Db, syncId: string, mode: RosterSyncMode): Promise<RosterSync> {
+  return db.updateTable('roster_syncs').set({ mode, pages: 0, members: 0 }).where('id', '=', syncId).returningAll().executeTakeFirstOrThrow();
+}
+
 export interface RosterMemberInput {
   userId: string;
   status: 'Active' | 'Inactive' | 'Deleted';
@@ -345,14 +381,20 @@ async function refreshIdentityStatus(trx: Transaction<Database>, identityIds: st
 }
 
 /**
- * The roster was read to the end (or to the page cap). Complete ⇒ members of the context this
- * sync did not see become inactive. Truncated ⇒ nobody is deactivated, and the sync says so.
+ * The roster was read to the end (or to the page cap). Complete full read ⇒ members of the
+ * context this sync did not see become inactive. Truncated ⇒ nobody is deactivated, and the
+ * sync says so. A differences read (the sync's `mode`) lists changes only: nobody unseen is
+ * deactivated either. Un-truncated ⇒ `differencesUrl` is stored for the next scheduled sync.
  */
-export async function finishRosterSync(db: Kysely<Database>, syncId: string, result: { truncated: boolean; maxPages?: number }): Promise<RosterSync> {
+export async function finishRosterSync(
+  db: Kysely<Database>,
+  syncId: string,
+  result: { truncated: boolean; maxPages?: number; differencesUrl?: string | null },
+): Promise<RosterSync> {
   return db.transaction().execute(async (trx) => {
     const sync = await trx.selectFrom('roster_syncs').selectAll().where('id', '=', syncId).forUpdate().executeTakeFirstOrThrow();
     let deactivated = 0;
-    if (!result.truncated) {
+    if (!result.truncated && sync.mode === 'full') {
       const gone = await trx
         .updateTable('context_memberships')
         .set({ status: 'inactive', synced_at: new Date(), last_sync_id: syncId })
@@ -371,11 +413,14 @@ export async function finishRosterSync(db: Kysely<Database>, syncId: string, res
         status: 'done',
         finished_at: new Date(),
         truncated: result.truncated,
+        differences_url: result.truncated ? null : (result.differencesUrl ?? null),
         deactivated: sql`deactivated + ${deactivated}`,
         error_code: null,
-        error_message: result.truncated
-          ? `The roster has more than ${result.maxPages ?? sync.pages} pages; only those were read. Members not seen were NOT deactivated.`
-          : null,
+        error_message: !result.truncated
+          ? null
+          : sync.mode === 'differences'
+            ? `The roster's changes have more than ${result.maxPages ?? sync.pages} pages; only those were read. The next scheduled sync reads the full roster.`
+            : `The roster has more than ${result.maxPages ?? sync.pages} pages; only those were read. Members not seen were NOT deactivated.`,
       })
       .where('id', '=', syncId)
       .returningAll()
