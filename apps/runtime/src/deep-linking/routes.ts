@@ -1,7 +1,6 @@
 // Deep Linking 2.0 HTTP surface: the picker page, its answer (the signed LtiDeepLinkingResponse
 // auto-posted to the platform), and the cookie-less launch's continuation into the picker.
 import { Hono, type Context } from 'hono';
-import { isCryptoError } from '@tether/crypto';
 import { appendEvents, listScenarios, sql, type EventInput, type Scenario } from '@tether/db';
 import {
   buildDeepLinkingResponse, CONTENT_ITEM_TYPE, deepLinkingFlag, deepLinkingFormHtml, deepLinkingPolicy, deepLinkingSettingsSchema, DL_CLAIM,
@@ -9,11 +8,10 @@ import {
 } from '@tether/lti';
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
-import { launchRecordSchema } from '../launch/launch-record.js';
 import { pickerPage, type PickerScenario } from '../pages/picker-page.js';
 import type { PlatformEntry } from '../platform-directory.js';
+import { parseJson, resumeFromStorage } from '../launch/storage-continuation.js';
 import { fail, page } from '../respond.js';
-import { newCorrelationId } from '../security.js';
 import { Timeline } from '../timeline.js';
 import { deepLinkFailure } from './failure.js';
 import { CONTINUE_PATH, openPicker, PICKER_PATH, urlForLog } from './open-picker.js';
@@ -184,32 +182,13 @@ async function recordResponseOnce(deps: RuntimeDeps, correlationId: string, work
 
 /** Cookie-less launches: the browser proved the state from platform storage; open the picker. */
 async function continueFromStorage(c: Context, deps: RuntimeDeps): Promise<Response> {
-  let data: Record<string, string>;
-  try {
-    data = (await deps.tokens.verify(c.req.query('token') ?? '', { purpose: 'deep-link-continue' })).data;
-  } catch (e) {
-    if (!isCryptoError(e)) throw e;
-    const code = e.code === 'one_time_token_expired' ? 'state_expired' : 'state_unknown';
-    return fail(c, deps, new Timeline(newCorrelationId()), code, { step: 'state', note: 'the launch continuation is invalid or expired' });
-  }
-  const timeline = new Timeline(data.cid ?? newCorrelationId());
-  const entry = data.platform ? await deps.platforms.findById(data.platform) : undefined;
-  const who = { workspaceId: entry?.platform.workspace_id ?? null, platformId: entry?.platform.id ?? null, issuer: entry?.platform.issuer ?? null, clientId: entry?.platform.client_id ?? null };
-  const storageError = c.req.query('storage_error');
-  if (storageError) {
-    return fail(c, deps, timeline, 'state_missing', { step: 'state', ...who, note: `platform storage did not confirm the state (${storageError.slice(0, 40)})` });
-  }
-  timeline.ok('state', { binding: 'platform_storage', confirmed: true });
-  const record = launchRecordSchema.safeParse(parseJson(data.record));
+  const resumed = await resumeFromStorage(c, deps, 'deep-link-continue');
+  if (resumed instanceof Response) return resumed;
+  const { timeline, entry, record, data } = resumed;
   const settings = deepLinkingSettingsSchema.safeParse(parseJson(data.settings));
-  if (!entry || !record.success || !settings.success) return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who });
-  return openPicker(c, deps, timeline, { entry, record: record.data, settings: settings.data, learnDeployment: data.learn === '1', state: null });
-}
-
-function parseJson(s: string | undefined): unknown {
-  try {
-    return s === undefined ? undefined : JSON.parse(s);
-  } catch {
-    return undefined;
+  if (!settings.success) {
+    const p = entry.platform;
+    return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', workspaceId: p.workspace_id, platformId: p.id, issuer: p.issuer, clientId: p.client_id });
   }
+  return openPicker(c, deps, timeline, { entry, record, settings: settings.data, learnDeployment: data.learn === '1', state: null });
 }
