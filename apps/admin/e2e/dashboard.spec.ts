@@ -191,3 +191,19 @@ test('rosters: a course seen at launch can be synced from the LMS roster', async
   await expect(page.locator('main')).toContainText(/done/i, { timeout: 20_000 });
   await shot(page, '11-rosters');
 });
+
+test('cookie-less launch in a real browser: the state travels through LTI platform storage', async ({ page }) => {
+  // Third-party cookies blocked (as Safari does in an LMS iframe): whatever the tool's login
+  // set is gone by the time the platform posts the launch back.
+  await page.route(`${sim()}/auth?**`, async (route) => {
+    await page.context().clearCookies();
+    await route.continue();
+  });
+  await page.goto(`${sim()}/storage-launch?client_id=e2e-client&scenario_id=fire-drill`);
+  const tool = page.frameLocator('iframe[name="tool"]');
+  await expect(tool.getByRole('heading', { name: 'Fire drill' })).toBeVisible({ timeout: 20_000 });
+  // The course page answered the tool's put_data at login and get_data at launch.
+  await expect(page.locator('#log')).toContainText('lti.put_data state_');
+  await expect(page.locator('#log')).toContainText('lti.get_data state_');
+  await shot(page, '12-cookie-less-launch');
+});

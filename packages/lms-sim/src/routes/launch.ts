@@ -246,6 +246,43 @@ ${tools.length ? `<table><tr><th>client_id</th><th>name</th><th>login URL</th><t
     }
   });
 
+  // A course page that frames the tool and answers LTI platform-storage postMessages
+  // (lti.put_data / lti.get_data, both subject prefixes), for cookie-less launch tests in a
+  // real browser. Values are partitioned by the sender's origin, as the spec asks.
+  app.get('/storage-launch', (c) => {
+    const q = new URL(c.req.url).searchParams;
+    try {
+      const init = sim.loginInitiation({
+        clientId: q.get('client_id') ?? undefined,
+        storageTarget: '_parent',
+        ...(q.get('scenario_id') ? { custom: { scenario_id: q.get('scenario_id')! } } : {}),
+      });
+      const script = `
+var store = {};
+window.addEventListener('message', function (ev) {
+  var d = ev.data || {};
+  var subject = String(d.subject || '');
+  var base = subject.replace(/^org\\.imsglobal\\./, '');
+  var bucket = store[ev.origin] || (store[ev.origin] = {});
+  var reply = { subject: subject + '.response', message_id: d.message_id, key: d.key };
+  if (base === 'lti.put_data') { bucket[d.key] = d.value; reply.value = d.value; }
+  else if (base === 'lti.get_data') {
+    if (Object.prototype.hasOwnProperty.call(bucket, d.key)) reply.value = bucket[d.key];
+    else reply.error = { code: 'key_not_found', message: 'no value for ' + d.key };
+  } else if (base === 'lti.capabilities') { reply.supported_messages = [{ subject: 'lti.put_data' }, { subject: 'lti.get_data' }]; }
+  else { reply.error = { code: 'unsupported_subject', message: subject }; }
+  document.getElementById('log').textContent += subject + ' ' + (d.key || '') + '\\n';
+  ev.source.postMessage(reply, ev.origin);
+});`;
+      const body = `<p>Course page with the tool in a frame (platform storage).</p>
+<iframe name="tool" title="tool" src="${escapeHtml(init.url)}" style="width:100%;height:420px;border:1px solid #ccc"></iframe>
+<pre id="log"></pre><script>${script}</script>`;
+      return html(200, page('Course — storage launch', body));
+    } catch (err) {
+      return html(400, page('Cannot launch', `<p>${escapeHtml((err as Error).message)}</p>`));
+    }
+  });
+
   app.get('/start-registration', (c) => {
     const target = new URL(c.req.url).searchParams.get('url');
     if (!target || !/^https?:\/\//.test(target)) return html(400, page('Bad URL', '<p>Give the tool registration URL.</p>'));
