@@ -1,13 +1,25 @@
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import { ERROR_CATALOG, type LtiErrorCode } from '@tether/lti';
 import { layout, type Html } from './layout.js';
 
-export function errorPage(opts: { code: LtiErrorCode; correlationId: string; nonce: string; note?: string | undefined }): Html {
-  const e = ERROR_CATALOG[opts.code];
+const COPY_SCRIPT = `document.getElementById('copy').addEventListener('click',function(){var i=document.getElementById('cid');i.select();(navigator.clipboard?navigator.clipboard.writeText(i.value):Promise.reject()).then(function(){document.getElementById('copy').textContent='Copied'},function(){document.execCommand('copy');document.getElementById('copy').textContent='Copied'})});`;
+
+/** The page every failure ends on: plain words, the correlation ID to copy, the admin's explanation and fix. */
+export function failurePage(opts: {
+  nonce: string;
+  badge: string;
+  /** Our own fixed wording (rendered as is). */
+  title: string;
+  message: string;
+  admin: string;
+  fix: string;
+  correlationId: string;
+  note?: string | undefined;
+}): Html {
   const body = html`<div class="card error" role="alert">
-    <span class="badge">Launch failed · ${opts.code}</span>
-    <h1>We couldn't launch this activity</h1>
-    <p>${e.learner}</p>
+    <span class="badge">${opts.badge}</span>
+    <h1>${raw(opts.title)}</h1>
+    <p>${opts.message}</p>
     <label for="cid" class="muted">Correlation ID — give it to your administrator</label>
     <div class="copy">
       <input id="cid" readonly value="${opts.correlationId}" aria-label="Correlation ID" />
@@ -15,12 +27,25 @@ export function errorPage(opts: { code: LtiErrorCode; correlationId: string; non
     </div>
     <details>
       <summary>For administrators</summary>
-      <p><strong>What happened:</strong> ${e.admin}</p>
+      <p><strong>What happened:</strong> ${opts.admin}</p>
       ${opts.note ? html`<p><strong>Detail:</strong> ${opts.note}</p>` : ''}
-      <p><strong>How to fix it:</strong> ${e.fix}</p>
-      <p class="muted">Open Troubleshooting in the Tether dashboard and search for this correlation ID to see every step of this launch.</p>
+      <p><strong>How to fix it:</strong> ${opts.fix}</p>
+      <p class="muted">Open Troubleshooting in the Tether dashboard and search for this correlation ID to see every step.</p>
     </details>
   </div>`;
-  const script = `document.getElementById('copy').addEventListener('click',function(){var i=document.getElementById('cid');i.select();(navigator.clipboard?navigator.clipboard.writeText(i.value):Promise.reject()).then(function(){document.getElementById('copy').textContent='Copied'},function(){document.execCommand('copy');document.getElementById('copy').textContent='Copied'})});`;
-  return layout({ title: "We couldn't launch this activity", nonce: opts.nonce, body, script });
+  return layout({ title: opts.title, nonce: opts.nonce, body, script: COPY_SCRIPT });
+}
+
+export function errorPage(opts: { code: LtiErrorCode; correlationId: string; nonce: string; note?: string | undefined }): Html {
+  const e = ERROR_CATALOG[opts.code];
+  return failurePage({
+    nonce: opts.nonce,
+    badge: `Launch failed · ${opts.code}`,
+    title: "We couldn't launch this activity",
+    message: e.learner,
+    admin: e.admin,
+    fix: e.fix,
+    correlationId: opts.correlationId,
+    note: opts.note,
+  });
 }

@@ -3,6 +3,7 @@
 // "Cancel". Rendered inside the LMS frame; the only script is nonced.
 import { html, raw } from 'hono/html';
 import { DEEP_LINKING_ERROR_CATALOG, type DeepLinkingErrorCode } from '@tether/lti';
+import { failurePage } from './error-page.js';
 import { layout, type Html } from './layout.js';
 
 export interface PickerScenario {
@@ -79,23 +80,14 @@ export function pickerPage(opts: {
 
 export function deepLinkErrorPage(opts: { code: DeepLinkingErrorCode; correlationId: string; nonce: string; note?: string | undefined }): Html {
   const e = DEEP_LINKING_ERROR_CATALOG[opts.code];
-  const body = html`<div class="card error" role="alert">
-    <span class="badge">Scenario picker · ${opts.code}</span>
-    <h1>We couldn't add a scenario</h1>
-    <p>${e.user}</p>
-    <label for="cid" class="muted">Correlation ID — give it to your administrator</label>
-    <div class="copy">
-      <input id="cid" readonly value="${opts.correlationId}" aria-label="Correlation ID" />
-      <button type="button" id="copy">Copy</button>
-    </div>
-    <details>
-      <summary>For administrators</summary>
-      <p><strong>What happened:</strong> ${e.admin}</p>
-      ${opts.note ? html`<p><strong>Detail:</strong> ${opts.note}</p>` : ''}
-      <p><strong>How to fix it:</strong> ${e.fix}</p>
-      <p class="muted">Open Troubleshooting in the Tether dashboard and search for this correlation ID to see every step.</p>
-    </details>
-  </div>`;
-  const script = `document.getElementById('copy').addEventListener('click',function(){var i=document.getElementById('cid');i.select();(navigator.clipboard?navigator.clipboard.writeText(i.value):Promise.reject()).then(function(){document.getElementById('copy').textContent='Copied'},function(){document.execCommand('copy');document.getElementById('copy').textContent='Copied'})});`;
-  return layout({ title: "We couldn't add a scenario", nonce: opts.nonce, body, script });
+  return failurePage({
+    nonce: opts.nonce,
+    badge: `Scenario picker · ${opts.code}`,
+    title: "We couldn't add a scenario",
+    message: e.user,
+    admin: e.admin,
+    fix: e.fix,
+    correlationId: opts.correlationId,
+    note: opts.note,
+  });
 }
