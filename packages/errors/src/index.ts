@@ -1,0 +1,1 @@
+export { isTetherError, TetherError, type ErrorDetails, type TetherErrorOptions } from './tether-error.js';
