@@ -12,7 +12,7 @@ export function parseFlags(argv: string[], spec: Record<string, 'string' | 'bool
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { flags: values as Flags, positionals };
   } catch (e) {
-    throw new CliError((e as Error).message.replace(/^Unknown option '(.+?)'.*$/s, 'unknown option $1'));
+    throw new CliError('invalid_input', (e as Error).message.replace(/^Unknown option '(.+?)'.*$/s, 'unknown option $1'));
   }
 }
 
@@ -25,5 +25,5 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, flagNames:
     const flag = flagNames[field ?? ''] ?? field ?? 'input';
     return `--${flag}: ${rest.join(': ')}`;
   });
-  throw new CliError(lines.join('\n'), 2, 'invalid_input', r.error.issues.map((i) => String(i.path[0] ?? 'input')));
+  throw new CliError('invalid_input', lines.join('\n'), { fields: r.error.issues.map((i) => String(i.path[0] ?? 'input')) });
 }

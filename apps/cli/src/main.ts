@@ -51,7 +51,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     await commands[name]!.run(ctx, rest);
     return 0;
   } catch (e) {
-    const err = e instanceof CliError ? e : new CliError((e as Error).message ?? String(e), 1, (e as { code?: string }).code ?? 'error');
+    const err = e instanceof CliError ? e : new CliError((e as { code?: string }).code ?? 'error', (e as Error).message ?? String(e), { exitCode: 1, cause: e });
     if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, fields: err.fields } }, null, 2)}\n`);
     process.stderr.write(`tether ${name}: ${err.message}\n`);
     return err.exitCode;

@@ -1,13 +1,29 @@
 // Every command prints either human text or, with --json, one JSON document on stdout.
 // Failures exit non-zero: 2 for bad input (nothing written), 1 for anything else.
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2 = 2,
-    readonly code = 'invalid_input',
-    readonly fields: string[] = [],
-  ) {
-    super(message);
+import { TetherError, type TetherErrorOptions } from '@tether/errors';
+
+export interface CliErrorOptions extends TetherErrorOptions {
+  /** 2 (the default): bad input, nothing was written; 1: anything else. */
+  exitCode?: 1 | 2;
+  /** The options at fault (camelCase input names), for --json callers. */
+  fields?: string[];
+}
+
+export class CliError extends TetherError {
+  override readonly name = 'CliError';
+
+  constructor(code: string, message: string, options: CliErrorOptions = {}) {
+    const { exitCode = 2, fields = [], ...rest } = options;
+    super(code, message, { ...rest, details: { ...rest.details, exitCode, fields } });
+  }
+
+  get exitCode(): 1 | 2 {
+    return this.details['exitCode'] === 1 ? 1 : 2;
+  }
+
+  get fields(): string[] {
+    const v = this.details['fields'];
+    return Array.isArray(v) ? v.map(String) : [];
   }
 }
 

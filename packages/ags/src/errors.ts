@@ -1,24 +1,29 @@
+import { TetherError, type TetherErrorOptions } from '@tether/errors';
+
 /**
  * Stable, machine-readable error codes. Callers branch on `code`, never on `message`.
  * Adding a code is a minor change; renaming or removing one is breaking.
+ *
+ * - `ags_scope_missing`: the needed scope was not granted (refused locally) or the platform answered 403.
+ * - `ags_token_rejected`: the token endpoint refused the client assertion, or a fresh token got 401 again.
+ * - `ags_lineitem_not_found`: the line item URL answered 404 (deleted column, wrong URL).
+ * - `ags_platform_unavailable`: 5xx, 429, network failure or timeout: try again later.
+ * - `ags_invalid_score`: the score breaks an AGS rule; refused locally, nothing was sent.
+ * - `ags_invalid_lineitem`: the line item breaks an AGS rule; refused locally, nothing was sent.
+ * - `ags_request_rejected`: any other 4xx (or a redirect) from a service call.
+ * - `ags_invalid_response`: a 2xx answer the client cannot use (not JSON, wrong shape, cross-origin or looping paging).
  */
-export type AgsErrorCode =
-  /** The needed scope was not granted (refused locally) or the platform answered 403. */
-  | 'ags_scope_missing'
-  /** The token endpoint refused the client assertion, or a fresh token got 401 again. */
-  | 'ags_token_rejected'
-  /** The line item URL answered 404 (deleted column, wrong URL). */
-  | 'ags_lineitem_not_found'
-  /** 5xx, 429, network failure or timeout: try again later. */
-  | 'ags_platform_unavailable'
-  /** The score breaks an AGS rule; refused locally, nothing was sent. */
-  | 'ags_invalid_score'
-  /** The line item breaks an AGS rule; refused locally, nothing was sent. */
-  | 'ags_invalid_lineitem'
-  /** Any other 4xx (or a redirect) from a service call. */
-  | 'ags_request_rejected'
-  /** A 2xx answer the client cannot use (not JSON, wrong shape, cross-origin or looping paging). */
-  | 'ags_invalid_response';
+export const AGS_ERROR_CODES = [
+  'ags_scope_missing',
+  'ags_token_rejected',
+  'ags_lineitem_not_found',
+  'ags_platform_unavailable',
+  'ags_invalid_score',
+  'ags_invalid_lineitem',
+  'ags_request_rejected',
+  'ags_invalid_response',
+] as const;
+export type AgsErrorCode = (typeof AGS_ERROR_CODES)[number];
 
 /**
  * Extra context that is safe to log: URLs, HTTP status, the platform's OAuth `error` and
@@ -28,25 +33,17 @@ export type AgsErrorDetails = Readonly<
   Record<string, string | number | boolean | null | undefined | readonly string[]>
 >;
 
-export class AgsError extends Error {
-  override readonly name = 'AgsError';
-  readonly code: AgsErrorCode;
-  /** HTTP status of the answer that caused the error, when there was one. */
-  readonly status: number | undefined;
-  /** True when the same call may succeed later unchanged (outage, rate limit, timeout). */
-  readonly retryable: boolean;
-  readonly details: AgsErrorDetails;
+export interface AgsErrorOptions extends TetherErrorOptions {
+  details?: AgsErrorDetails;
+}
 
-  constructor(
-    code: AgsErrorCode,
-    message: string,
-    options: { status?: number; retryable?: boolean; details?: AgsErrorDetails; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.status = options.status;
-    this.retryable = options.retryable ?? code === 'ags_platform_unavailable';
-    this.details = options.details ?? {};
+export class AgsError extends TetherError<AgsErrorCode> {
+  override readonly name = 'AgsError';
+  declare readonly details: AgsErrorDetails;
+
+  /** `retryable` defaults to true for `ags_platform_unavailable` only. */
+  constructor(code: AgsErrorCode, message: string, options: AgsErrorOptions = {}) {
+    super(code, message, { ...options, retryable: options.retryable ?? code === 'ags_platform_unavailable' });
   }
 }
 

@@ -2,19 +2,24 @@
 // carries an `ApiFieldErrors` cause; the error formatter copies its map into the error
 // shape's `data.fieldErrors`, and `fieldErrorsOf()` reads it back on the server side
 // (createCaller in SvelteKit form actions, where no formatter runs).
+import { TetherError, type TetherErrorOptions } from '@tether/errors';
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 
 export type FieldErrors = Record<string, string>;
 type ErrorCode = ConstructorParameters<typeof TRPCError>[0]['code'];
 
-export class ApiFieldErrors extends Error {
+/** The cause a field-naming TRPCError carries: its per-field messages are `details.fieldErrors`. */
+export class ApiFieldErrors extends TetherError<'invalid_input'> {
   override readonly name = 'ApiFieldErrors';
-  constructor(
-    readonly fieldErrors: FieldErrors,
-    message: string,
-  ) {
-    super(message);
+
+  constructor(code: 'invalid_input', message: string, options: TetherErrorOptions & { details: { fieldErrors: FieldErrors } }) {
+    super(code, message, options);
+  }
+
+  /** Per field, what is wrong with it. */
+  get fieldErrors(): FieldErrors {
+    return this.details['fieldErrors'] as FieldErrors;
   }
 }
 
@@ -23,18 +28,18 @@ export function fieldError(code: ErrorCode, field: string, message: string): TRP
   return fieldErrors(code, { [field]: message });
 }
 
-export function fieldErrors(code: ErrorCode, errors: FieldErrors): TRPCError {
+function fieldErrors(code: ErrorCode, errors: FieldErrors): TRPCError {
   const message = Object.entries(errors)
     .map(([field, msg]) => `${field}: ${msg}`)
     .join('; ');
-  return new TRPCError({ code, message, cause: new ApiFieldErrors(errors, message) });
+  return new TRPCError({ code, message, cause: new ApiFieldErrors('invalid_input', message, { details: { fieldErrors: errors } }) });
 }
 
 const isZodLike = (e: unknown): e is Pick<z.ZodError, 'issues'> =>
   !!e && typeof e === 'object' && Array.isArray((e as { issues?: unknown }).issues);
 
 /** Turn a failed input parse (zod issues) into BAD_REQUEST naming each field; first issue per field wins. */
-export function validationError(error: Pick<z.ZodError, 'issues'>): TRPCError {
+function validationError(error: Pick<z.ZodError, 'issues'>): TRPCError {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const head = issue.path[0];

@@ -1,13 +1,56 @@
-import { describe, expect, it } from 'vitest';
-import { explainError } from '../src/index.js';
+// The troubleshooting timeline explains every recorded error code from the one catalogue —
+// the grade and roster codes too, in the same words as the grade box on the same page.
+import { explain } from '@tether/errors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callerFor, createTestWorkspace, insertLaunch, setupEnv, validPlatform, type Caller, type Env } from './helpers.js';
 
-describe('explainError', () => {
-  it('explains launch, deep-linking and registration codes from their catalogues', () => {
-    expect(explainError('kid_not_found')?.fix).toMatch(/re-save/i);
-    expect(explainError('deep_link_type_not_accepted')?.admin).toMatch(/accept_types/);
-    expect(explainError('registration_rejected')?.admin).toMatch(/refused/);
-    expect(explainError('registration_url_expired')?.fix).toMatch(/new registration URL/);
-    expect(explainError('something_new')?.admin).toMatch(/does not know yet/);
-    expect(explainError(null)).toBeNull();
+let env: Env;
+let admin: Caller;
+const CORRELATION_ID = 'corr-grade-failed';
+
+const wording = (code: string) => {
+  const { learner, admin: adminText, fix } = explain(code)!;
+  return { learner, admin: adminText, fix };
+};
+
+beforeAll(async () => {
+  env = await setupEnv();
+  const w = await createTestWorkspace(env, 'explain');
+  admin = await callerFor(env, w.adminId);
+  const platformId = (await admin.platforms.createManual(validPlatform('explain'))).id;
+  await insertLaunch(env.db, { workspaceId: w.id, correlationId: CORRELATION_ID, status: 'landed', platformId });
+  const event = (step: string, outcome: 'ok' | 'error', code: string | null) => ({
+    correlation_id: CORRELATION_ID,
+    workspace_id: w.id,
+    step,
+    outcome,
+    error_code: code,
+    duration_ms: null,
+    details: JSON.stringify({}),
+  });
+  await env.db
+    .insertInto('launch_events')
+    .values([
+      event('land', 'ok', null),
+      event('grade_failed', 'error', 'ags_scope_missing'),
+      event('grade_failed', 'error', 'ags_not_available'),
+      event('roster_sync', 'error', 'nrps_unavailable'),
+      event('picker', 'error', 'deep_link_already_sent'),
+      event('registration_request', 'error', 'registration_rejected'),
+    ])
+    .execute();
+});
+afterAll(async () => env?.close());
+
+describe('troubleshooting timeline explanations', () => {
+  it('explains grade, roster, deep-linking and registration codes from the one catalogue', async () => {
+    const r = await admin.launches.byCorrelationId({ correlationId: CORRELATION_ID });
+    const errors = r.events.filter((e) => e.outcome === 'error');
+    expect(errors.map((e) => e.errorCode)).toEqual(['ags_scope_missing', 'ags_not_available', 'nrps_unavailable', 'deep_link_already_sent', 'registration_rejected']);
+    for (const e of errors) {
+      expect(e.explanation, e.errorCode ?? '').toMatchObject(wording(e.errorCode!));
+      expect(e.explanation?.admin).not.toMatch(/does not know yet/);
+    }
+    expect(errors[0]!.explanation?.fix).toMatch(/Assignment and Grade Services/);
   });
 });

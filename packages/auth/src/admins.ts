@@ -1,16 +1,15 @@
 // Creating a workspace admin stores the password through better-auth's own hasher and
 // credential account, so the dashboard's sign-in checks exactly what was stored.
+import { TetherError } from '@tether/errors';
 import type { Kysely } from 'kysely';
-import type { Database, MemberRole } from '@tether/db';
+import { addMembership, deleteUser, type Database, type MemberRole } from '@tether/db';
 import type { TetherAuth } from './create-auth.js';
 
-export class AdminError extends Error {
-  constructor(
-    readonly code: 'email_taken' | 'weak_password' | 'workspace_not_found',
-    message: string,
-  ) {
-    super(message);
-  }
+export type AdminErrorCode = 'email_taken' | 'weak_password' | 'workspace_not_found';
+
+/** A refused admin creation; the message starts with the form field at fault (`email: …`). */
+export class AdminError extends TetherError<AdminErrorCode> {
+  override readonly name = 'AdminError';
 }
 
 export interface CreatedAdmin {
@@ -36,10 +35,10 @@ export async function createWorkspaceAdmin(
   const user = await ctx.internalAdapter.createUser({ email, name: input.name ?? email.split('@')[0] ?? email, emailVerified: true }, { method: 'email-password' });
   try {
     await ctx.internalAdapter.linkAccount({ userId: user.id, providerId: 'credential', accountId: user.id, password: hash });
-    await db.insertInto('memberships').values({ workspace_id: input.workspaceId, user_id: user.id, role: 'admin', joined_via: 'manual' }).execute();
+    await addMembership(db, { workspaceId: input.workspaceId, userId: user.id, role: 'admin', joinedVia: 'manual' });
   } catch (e) {
     // No half-created admin: drop the user (accounts cascade) if anything after it failed.
-    await db.deleteFrom('users').where('id', '=', user.id).execute();
+    await deleteUser(db, user.id);
     throw e;
   }
   return { userId: user.id, email, workspaceId: input.workspaceId, role: 'admin' };

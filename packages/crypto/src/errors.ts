@@ -1,41 +1,44 @@
+import { TetherError, type TetherErrorOptions } from '@tether/errors';
 import { errors as joseErrors } from 'jose';
 
 /**
  * Stable, machine-readable error codes. Callers branch on `code`, never on `message`.
  * Adding a code is a minor change; renaming or removing one is breaking.
  */
-export type CryptoErrorCode =
+export const CRYPTO_ERROR_CODES = [
   // master secret
-  | 'secret_missing'
-  | 'secret_invalid'
+  'secret_missing',
+  'secret_invalid',
   // tool keys
-  | 'key_decrypt_failed'
-  | 'no_current_key'
-  | 'duplicate_kid'
-  | 'key_state_conflict'
-  | 'key_set_not_loaded'
+  'key_decrypt_failed',
+  'no_current_key',
+  'duplicate_kid',
+  'key_state_conflict',
+  'key_set_not_loaded',
   // remote JWKS
-  | 'jwks_fetch_failed'
-  | 'jwks_timeout'
-  | 'jwks_too_large'
-  | 'jwks_invalid'
-  | 'kid_missing'
-  | 'kid_not_found'
-  | 'key_lookup_failed'
+  'jwks_fetch_failed',
+  'jwks_timeout',
+  'jwks_too_large',
+  'jwks_invalid',
+  'kid_missing',
+  'kid_not_found',
+  'key_lookup_failed',
   // JWT verification
-  | 'jwt_malformed'
-  | 'alg_not_allowed'
-  | 'bad_signature'
-  | 'token_expired'
-  | 'iat_in_future'
-  | 'token_too_old'
-  | 'claim_invalid'
-  | 'iss_mismatch'
-  | 'aud_mismatch'
+  'jwt_malformed',
+  'alg_not_allowed',
+  'bad_signature',
+  'token_expired',
+  'iat_in_future',
+  'token_too_old',
+  'claim_invalid',
+  'iss_mismatch',
+  'aud_mismatch',
   // one-time tokens
-  | 'one_time_token_invalid'
-  | 'one_time_token_expired'
-  | 'one_time_token_purpose';
+  'one_time_token_invalid',
+  'one_time_token_expired',
+  'one_time_token_purpose',
+] as const;
+export type CryptoErrorCode = (typeof CRYPTO_ERROR_CODES)[number];
 
 /**
  * Extra context that is safe to log: identifiers (kid, alg, claim name, URL, HTTP status),
@@ -45,19 +48,16 @@ export type CryptoErrorDetails = Readonly<
   Record<string, string | number | boolean | null | undefined | readonly string[]>
 >;
 
-export class CryptoError extends Error {
-  override readonly name = 'CryptoError';
-  readonly code: CryptoErrorCode;
-  readonly details: CryptoErrorDetails | undefined;
+export interface CryptoErrorOptions extends TetherErrorOptions {
+  details?: CryptoErrorDetails;
+}
 
-  constructor(
-    code: CryptoErrorCode,
-    message: string,
-    options: { details?: CryptoErrorDetails; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.details = options.details;
+export class CryptoError extends TetherError<CryptoErrorCode> {
+  override readonly name = 'CryptoError';
+  declare readonly details: CryptoErrorDetails;
+
+  constructor(code: CryptoErrorCode, message: string, options: CryptoErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 

@@ -1,4 +1,4 @@
-export { CryptoError, isCryptoError, fromJoseError } from './errors.js';
+export { CRYPTO_ERROR_CODES, CryptoError, isCryptoError, fromJoseError } from './errors.js';
 export type { CryptoErrorCode, CryptoErrorDetails } from './errors.js';
 
 export { loadMasterSecret, deriveKey, MIN_SECRET_LENGTH } from './master-secret.js';

@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TetherError } from '@tether/errors';
 import pg from 'pg';
 
 export interface EmbeddedServer {
@@ -19,8 +20,9 @@ interface EmbeddedInfo {
   startedAt: string;
 }
 
-export class EmbeddedDbError extends Error {
-  readonly code = 'embedded_db_unavailable';
+/** The embedded database cannot be started or reached (its data directory is held by a stuck process). */
+export class EmbeddedDbError extends TetherError<'embedded_db_unavailable'> {
+  override readonly name = 'EmbeddedDbError';
 }
 
 const urlFor = (port: number) => `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -98,6 +100,7 @@ export async function ensureEmbeddedServer(
     }
     if (Date.now() > deadline) {
       throw new EmbeddedDbError(
+        'embedded_db_unavailable',
         `The embedded database in ${dataDir} is locked by process ${holder}, which is not answering. ` +
           `Stop that process, or set DATABASE_URL to use a PostgreSQL server.`,
       );

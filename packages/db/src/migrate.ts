@@ -1,8 +1,10 @@
+import { TetherError } from '@tether/errors';
 import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
 import { migrationProvider } from './migrations/index.js';
 
-export class MigrationError extends Error {
-  readonly code = 'migration_failed';
+/** A migration failed; the message names it and carries the database's reason. */
+export class MigrationError extends TetherError<'migration_failed'> {
+  override readonly name = 'MigrationError';
 }
 
 /** Runs every pending migration; returns the names applied now. */
@@ -11,7 +13,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new MigrationError(`Migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`);
+    throw new MigrationError('migration_failed', `Migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

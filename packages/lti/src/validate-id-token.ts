@@ -1,7 +1,7 @@
 // id_token validation for OIDC step 3, in the order of the LTI Security Framework:
 // shape → alg allow-list → kid → signature → iss → aud/azp → exp/iat → nonce → LTI claims.
 // Deployment membership is checked by the caller (it needs storage and a policy).
-import { isCryptoError, verifyJwt, type CryptoKey, type KeyObject } from '@tether/crypto';
+import { DEFAULT_CLOCK_TOLERANCE_SEC, DEFAULT_MAX_AGE_SEC, isCryptoError, verifyJwt, type CryptoKey, type KeyObject } from '@tether/crypto';
 import type { z } from 'zod';
 import { CLAIM, deepLinkingRequestSchema, MESSAGE_TYPE, resourceLinkRequestSchema, type DeepLinkingClaims, type ResourceLinkClaims } from './claims.js';
 import { LtiError, type LtiErrorCode } from './errors.js';
@@ -74,8 +74,8 @@ export async function validateIdToken(idToken: unknown, opts: ValidateIdTokenOpt
         algorithms: opts.algorithms ?? ['RS256'],
         issuer: platform.issuer,
         audience: platform.clientId,
-        clockToleranceSec: opts.clockToleranceSec ?? 60,
-        maxAgeSec: opts.maxAgeSec ?? 3600,
+        clockToleranceSec: opts.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC,
+        maxAgeSec: opts.maxAgeSec ?? DEFAULT_MAX_AGE_SEC,
         requiredClaims: ['iss', 'aud'],
         ...(opts.now ? { now: opts.now } : {}),
       },
@@ -84,7 +84,7 @@ export async function validateIdToken(idToken: unknown, opts: ValidateIdTokenOpt
     header = { kid: verified.protectedHeader.kid ?? '', alg: verified.protectedHeader.alg };
   } catch (e) {
     if (isCryptoError(e)) {
-      throw new LtiError(CRYPTO_TO_LTI[e.code] ?? 'jwt_malformed', e.message, { ...(e.details ?? {}), kid: header.kid || undefined, alg: header.alg || undefined });
+      throw new LtiError(CRYPTO_TO_LTI[e.code] ?? 'jwt_malformed', e.message, { details: { ...(e.details ?? {}), kid: header.kid || undefined, alg: header.alg || undefined } });
     }
     throw e;
   }
@@ -94,7 +94,7 @@ export async function validateIdToken(idToken: unknown, opts: ValidateIdTokenOpt
   // when there are several) must be our client_id.
   const aud = Array.isArray(payload.aud) ? (payload.aud as unknown[]) : [payload.aud];
   const untrusted = aud.filter((a) => a !== platform.clientId && !(opts.trustedAudiences ?? []).includes(String(a)));
-  if (untrusted.length > 0) throw new LtiError('aud_mismatch', 'The id_token lists audiences this tool does not trust', { audiences: aud.length });
+  if (untrusted.length > 0) throw new LtiError('aud_mismatch', 'The id_token lists audiences this tool does not trust', { details: { audiences: aud.length } });
   if (payload.azp !== undefined && payload.azp !== platform.clientId) throw new LtiError('azp_mismatch', 'The id_token azp is not this client_id');
   if (aud.length > 1 && payload.azp === undefined) throw new LtiError('azp_mismatch', 'A multi-audience id_token must carry azp');
 
@@ -105,11 +105,11 @@ export async function validateIdToken(idToken: unknown, opts: ValidateIdTokenOpt
   // LTI message.
   const messageType = payload[CLAIM.messageType];
   const supported = opts.supportedMessageTypes ?? [MESSAGE_TYPE.resourceLink, MESSAGE_TYPE.deepLinking];
-  if (payload[CLAIM.version] !== '1.3.0') throw new LtiError('wrong_version', 'The LTI version claim is not 1.3.0', { version: String(payload[CLAIM.version] ?? '(missing)') });
+  if (payload[CLAIM.version] !== '1.3.0') throw new LtiError('wrong_version', 'The LTI version claim is not 1.3.0', { details: { version: String(payload[CLAIM.version] ?? '(missing)') } });
   const deploymentId = payload[CLAIM.deploymentId];
   if (typeof deploymentId !== 'string' || deploymentId === '') throw new LtiError('deployment_missing', 'The id_token has no deployment_id claim');
   if (typeof messageType !== 'string' || !supported.includes(messageType)) {
-    throw new LtiError('unsupported_message_type', `Message type ${String(messageType)} is not supported`, { messageType: String(messageType ?? '(missing)') });
+    throw new LtiError('unsupported_message_type', `Message type ${String(messageType)} is not supported`, { details: { messageType: String(messageType ?? '(missing)') } });
   }
   if (payload.sub === undefined && !opts.allowAnonymous) throw new LtiError('sub_missing', 'The launch is anonymous (no sub)');
   if (payload.sub === '') throw new LtiError('sub_missing', 'The id_token sub is empty');
@@ -118,7 +118,7 @@ export async function validateIdToken(idToken: unknown, opts: ValidateIdTokenOpt
   const parsed = (schema as z.ZodType).safeParse(payload);
   if (!parsed.success) {
     const claims = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '')))];
-    throw new LtiError('claim_invalid', `Missing or invalid claim: ${claims.join(', ')}`, { claims });
+    throw new LtiError('claim_invalid', `Missing or invalid claim: ${claims.join(', ')}`, { details: { claims } });
   }
   opts.trace?.('claims', { messageType, deploymentId });
   return { messageType, claims: parsed.data, header, deploymentId } as ValidatedLaunch;

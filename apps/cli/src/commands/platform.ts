@@ -37,7 +37,7 @@ export async function platformAdd(ctx: CliContext, argv: string[]) {
   } catch (e) {
     if (isUniqueViolation(e, 'platforms_issuer_client_id')) {
       const [existing] = await findPlatformsByIssuer(ctx.handle.db, p.issuer, p.clientId);
-      throw new CliError(`--client-id: issuer ${p.issuer} with client ID ${p.clientId} is already connected as "${existing?.name ?? 'another platform'}"`, 2, 'conflict', ['clientId']);
+      throw new CliError('conflict', `--client-id: issuer ${p.issuer} with client ID ${p.clientId} is already connected as "${existing?.name ?? 'another platform'}"`, { fields: ['clientId'] });
     }
     throw e;
   }
@@ -56,7 +56,7 @@ export async function platformRemove(ctx: CliContext, argv: string[]) {
   const workspace = await ctx.workspace(flags.workspace as string | undefined);
   const id = check(z.uuid('must be a platform id (see `tether platform list`)'), flags.id ?? '', { input: 'id' });
   const removed = await removePlatform(ctx.handle.db, workspace.id, id);
-  if (!removed) throw new CliError(`--id: no platform ${id} in workspace ${workspace.slug}`, 2, 'not_found', ['id']);
+  if (!removed) throw new CliError('not_found', `--id: no platform ${id} in workspace ${workspace.slug}`, { fields: ['id'] });
   await writeAudit(ctx.handle.db, { workspace_id: workspace.id, actor: 'cli', action: 'platform.remove', target_type: 'platform', target_id: id, details: { issuer: removed.issuer, client_id: removed.client_id } });
   ctx.out.result({ removed: { id, name: removed.name, issuer: removed.issuer, client_id: removed.client_id } }, `Removed "${removed.name}" and its deployments (launch history kept)`);
 }

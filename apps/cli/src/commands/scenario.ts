@@ -20,7 +20,7 @@ export async function scenarioAdd(ctx: CliContext, argv: string[]) {
     await writeAudit(ctx.handle.db, { workspace_id: workspace.id, actor: 'cli', action: 'scenario.create', target_type: 'scenario', target_id: s.id });
     ctx.out.result(s, `Added scenario "${s.title}" — LTI custom parameter: scenario_id=${s.slug}`);
   } catch (e) {
-    if (isUniqueViolation(e)) throw new CliError(`--slug: scenario "${values.slug}" already exists in ${workspace.slug}`, 2, 'conflict', ['slug']);
+    if (isUniqueViolation(e)) throw new CliError('conflict', `--slug: scenario "${values.slug}" already exists in ${workspace.slug}`, { fields: ['slug'] });
     throw e;
   }
 }

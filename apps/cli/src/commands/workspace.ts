@@ -16,7 +16,7 @@ export async function workspaceCreate(ctx: CliContext, argv: string[]) {
     await writeAudit(ctx.handle.db, { workspace_id: w.id, actor: 'cli', action: 'workspace.create', target_type: 'workspace', target_id: w.id });
     ctx.out.result(w, `Created workspace "${w.name}" (slug ${w.slug}, id ${w.id})`);
   } catch (e) {
-    if (isUniqueViolation(e)) throw new CliError(`--slug: a workspace with slug "${input.slug}" already exists`, 2, 'conflict', ['slug']);
+    if (isUniqueViolation(e)) throw new CliError('conflict', `--slug: a workspace with slug "${input.slug}" already exists`, { fields: ['slug'] });
     throw e;
   }
 }

@@ -1,11 +1,11 @@
 import { html, raw } from 'hono/html';
-import { ERROR_CATALOG, type LtiErrorCode } from '@tether/lti';
+import { explainOrUnknown } from '@tether/errors';
 import { layout, type Html } from './layout.js';
 
 const COPY_SCRIPT = `document.getElementById('copy').addEventListener('click',function(){var i=document.getElementById('cid');i.select();(navigator.clipboard?navigator.clipboard.writeText(i.value):Promise.reject()).then(function(){document.getElementById('copy').textContent='Copied'},function(){document.execCommand('copy');document.getElementById('copy').textContent='Copied'})});`;
 
 /** The page every failure ends on: plain words, the correlation ID to copy, the admin's explanation and fix. */
-export function failurePage(opts: {
+function failurePage(opts: {
   nonce: string;
   badge: string;
   /** Our own fixed wording (rendered as is). */
@@ -36,16 +36,18 @@ export function failurePage(opts: {
   return layout({ title: opts.title, nonce: opts.nonce, body, script: COPY_SCRIPT });
 }
 
-export function errorPage(opts: { code: LtiErrorCode; correlationId: string; nonce: string; note?: string | undefined }): Html {
-  const e = ERROR_CATALOG[opts.code];
+/** The failure page for a code: the launch's wording, or the picker's for deep-linking codes (an instructor adding content). */
+export function errorPage(opts: { code: string; correlationId: string | null; nonce: string; note?: string | undefined }): Html {
+  const e = explainOrUnknown(opts.code);
+  const picker = opts.code.startsWith('deep_link_');
   return failurePage({
     nonce: opts.nonce,
-    badge: `Launch failed · ${opts.code}`,
-    title: "We couldn't launch this activity",
+    badge: `${picker ? 'Scenario picker' : 'Launch failed'} · ${opts.code}`,
+    title: picker ? "We couldn't add a scenario" : "We couldn't launch this activity",
     message: e.learner,
     admin: e.admin,
     fix: e.fix,
-    correlationId: opts.correlationId,
+    correlationId: opts.correlationId ?? `none — open the ${picker ? 'picker' : 'activity'} again from your course`,
     note: opts.note,
   });
 }

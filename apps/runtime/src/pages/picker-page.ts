@@ -2,8 +2,6 @@
 // title, description, slug; one choice (radio) or several (checkboxes); "Add to course" or
 // "Cancel". Rendered inside the LMS frame; the only script is nonced.
 import { html, raw } from 'hono/html';
-import { DEEP_LINKING_ERROR_CATALOG, type DeepLinkingErrorCode } from '@tether/lti';
-import { failurePage } from './error-page.js';
 import { layout, type Html } from './layout.js';
 
 export interface PickerScenario {
@@ -13,7 +11,7 @@ export interface PickerScenario {
   description: string;
 }
 
-export const PICKER_RESPOND_PATH = '/lti/deep-link/respond';
+const PICKER_RESPOND_PATH = '/lti/deep-link/respond';
 
 const PICKER_STYLE = `
 .search{width:100%;font:inherit;padding:8px 12px;border:1px solid var(--line);border-radius:8px;margin:4px 0 12px}
@@ -76,18 +74,4 @@ export function pickerPage(opts: {
       </form>
     </div>`;
   return layout({ title: 'Choose a scenario', nonce: opts.nonce, body, script: opts.scenarios.length ? PICKER_SCRIPT : undefined });
-}
-
-export function deepLinkErrorPage(opts: { code: DeepLinkingErrorCode; correlationId: string; nonce: string; note?: string | undefined }): Html {
-  const e = DEEP_LINKING_ERROR_CATALOG[opts.code];
-  return failurePage({
-    nonce: opts.nonce,
-    badge: `Scenario picker · ${opts.code}`,
-    title: "We couldn't add a scenario",
-    message: e.user,
-    admin: e.admin,
-    fix: e.fix,
-    correlationId: opts.correlationId,
-    note: opts.note,
-  });
 }

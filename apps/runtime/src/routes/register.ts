@@ -3,9 +3,11 @@
 // platform's configuration, register, store the platform — then close the LMS dialog.
 import type { Context } from 'hono';
 import { isCryptoError } from '@tether/crypto';
-import { claimRegistrationToken, isUniqueViolation, recordRegistrationOutcome, releaseRegistrationToken, saveRegisteredPlatform, writeAudit } from '@tether/db';
-import { isRegistrationError, REGISTRATION_ERROR_CATALOG, REGISTRATION_URL_ERROR_CATALOG, runDynamicRegistration, type RegistrationUrlErrorCode } from '@tether/lti';
-import { USER_AGENT, type RuntimeDeps } from '../deps.js';
+import { claimRegistrationToken, findWorkspaceById, isUniqueViolation, recordRegistrationOutcome, releaseRegistrationToken, saveRegisteredPlatform, writeAudit } from '@tether/db';
+import { explainOrUnknown } from '@tether/errors';
+import { isRegistrationError, runDynamicRegistration, type RegistrationUrlErrorCode } from '@tether/lti';
+import { TETHER_USER_AGENT as USER_AGENT } from '@tether/http';
+import type { RuntimeDeps } from '../deps.js';
 import { registrationErrorPage, registrationSuccessPage } from '../pages/registration-pages.js';
 import { page } from '../respond.js';
 import { newCorrelationId } from '../security.js';
@@ -23,11 +25,11 @@ export function registerHandler(deps: RuntimeDeps) {
     let workspaceId: string | null = null;
 
     const problem = async (code: UrlProblem, details: Record<string, unknown> = {}) => {
-      const p = REGISTRATION_URL_ERROR_CATALOG[code];
+      const p = explainOrUnknown(code);
       timeline.error('registration_url', code, details);
       await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: null, issuer: null, clientId: null, errorCode: code }, timeline.events);
       deps.logger.warn({ correlationId: timeline.correlationId, code }, 'dynamic registration refused');
-      const res = await page(c, p.status, timeline.correlationId, (nonce) => registrationErrorPage({ nonce, title: p.title, what: p.admin, fix: p.fix, code, correlationId: timeline.correlationId }));
+      const res = await page(c, p.status, timeline.correlationId, (nonce) => registrationErrorPage({ nonce, title: p.learner, what: p.admin, fix: p.fix, code, correlationId: timeline.correlationId }));
       res.headers.set('x-tether-error', code);
       return res;
     };
@@ -71,7 +73,7 @@ export function registerHandler(deps: RuntimeDeps) {
       timeline.ok('platform_saved', { platform_id: saved.platform.id, created: saved.created });
       await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: saved.platform.id, issuer: saved.platform.issuer, clientId: saved.platform.client_id, errorCode: null }, timeline.events);
       await writeAudit(deps.db, { workspace_id: workspaceId, actor: 'lms:dynamic-registration', action: saved.created ? 'platform.register' : 'platform.reregister', target_type: 'platform', target_id: saved.platform.id, details: { issuer: saved.platform.issuer, client_id: saved.platform.client_id, correlation_id: timeline.correlationId } });
-      const workspace = await deps.db.selectFrom('workspaces').select('name').where('id', '=', workspaceId).executeTakeFirst();
+      const workspace = await findWorkspaceById(deps.db, workspaceId);
       deps.logger.info({ correlationId: timeline.correlationId, platformId: saved.platform.id }, 'dynamic registration complete');
       return page(c, 200, timeline.correlationId, (nonce) =>
         registrationSuccessPage({ nonce, platformName: name, clientId: saved.platform.client_id, deploymentId: registered.deploymentId ?? null, workspaceName: workspace?.name ?? '' }),
@@ -80,16 +82,16 @@ export function registerHandler(deps: RuntimeDeps) {
       await releaseRegistrationToken(deps.db, jti);
       if (!isRegistrationError(e) && !isUniqueViolation(e)) throw e;
       const code = isRegistrationError(e) ? e.code : 'registration_response_invalid';
-      const explanation = REGISTRATION_ERROR_CATALOG[code];
+      const explanation = explainOrUnknown(code);
       const lms = isRegistrationError(e) ? { status: e.status, body: e.platformBody } : undefined;
       timeline.error(code.startsWith('config') || code === 'issuer_mismatch' || code === 'insecure_url' ? 'platform_configuration' : 'registration_request', code, {
         message: (e as Error).message, field: isRegistrationError(e) ? (e.field ?? null) : null, lms_status: lms?.status ?? null,
       });
       await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: null, issuer: null, clientId: null, errorCode: code }, timeline.events);
       deps.logger.warn({ correlationId: timeline.correlationId, code }, 'dynamic registration failed');
-      const res = await page(c, explanation.responseStatus, timeline.correlationId, (nonce) =>
+      const res = await page(c, explanation.status, timeline.correlationId, (nonce) =>
         registrationErrorPage({
-          nonce, title: 'The LMS registration did not complete', what: `${explanation.admin} (${(e as Error).message})`, fix: explanation.fix,
+          nonce, title: explanation.learner, what: `${explanation.admin} (${(e as Error).message})`, fix: explanation.fix,
           correlationId: timeline.correlationId, code, lms, field: isRegistrationError(e) ? e.field : undefined,
         }),
       );

@@ -1,49 +1,13 @@
-import {
-  DEEP_LINKING_ERROR_CATALOG,
-  ERROR_CATALOG,
-  REGISTRATION_ERROR_CATALOG,
-  REGISTRATION_URL_ERROR_CATALOG,
-  type DeepLinkingErrorCode,
-  type LtiErrorCode,
-  type RegistrationErrorCode,
-  type RegistrationUrlErrorCode,
-} from '@tether/lti';
+import { countLaunchesPerDay, findLaunchDetail, listLaunchEvents, listRecentLaunches, topErrorCodes } from '@tether/db';
+import { explainOrUnknown, type CatalogueEntry } from '@tether/errors';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
-import { countLaunchesPerDay, findLaunchDetail, listLaunchEvents, listRecentLaunches, topErrorCodes } from '../queries/launches.js';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
 import { idSchema, iso, isoOrNull } from '../util.js';
 
-export interface ErrorExplanationView {
-  learner: string;
-  admin: string;
-  fix: string;
-}
-
-/**
- * The catalogues' words for an error code: launch checks, deep linking, dynamic registration
- * (and its one-time URL). A code none of them knows gets a generic explanation.
- */
-export function explainError(code: string | null | undefined): ErrorExplanationView | null {
-  if (!code) return null;
-  if (Object.hasOwn(ERROR_CATALOG, code)) {
-    const e = ERROR_CATALOG[code as LtiErrorCode];
-    return { learner: e.learner, admin: e.admin, fix: e.fix };
-  }
-  if (Object.hasOwn(DEEP_LINKING_ERROR_CATALOG, code)) {
-    const e = DEEP_LINKING_ERROR_CATALOG[code as DeepLinkingErrorCode];
-    return { learner: e.user, admin: e.admin, fix: e.fix };
-  }
-  const registration = Object.hasOwn(REGISTRATION_ERROR_CATALOG, code)
-    ? REGISTRATION_ERROR_CATALOG[code as RegistrationErrorCode]
-    : Object.hasOwn(REGISTRATION_URL_ERROR_CATALOG, code)
-      ? REGISTRATION_URL_ERROR_CATALOG[code as RegistrationUrlErrorCode]
-      : undefined;
-  if (registration) return { learner: 'Only the LMS administrator who ran the registration saw this error.', admin: registration.admin, fix: registration.fix };
-  const fallback = ERROR_CATALOG.internal_error;
-  return { learner: fallback.learner, admin: `The launch failed with the error code "${code}", which this dashboard does not know yet.`, fix: fallback.fix };
-}
+/** The one catalogue's words for a recorded error code (launch, deep linking, registration, grade, roster …). */
+const explanationOf = (code: string | null): CatalogueEntry | null => (code ? explainOrUnknown(code) : null);
 
 const DAY_MS = 86_400_000;
 
@@ -106,7 +70,7 @@ export const launchesRouter = createTRPCRouter({
           correlationId: l.correlation_id,
           status: l.status,
           errorCode: l.error_code,
-          explanation: explainError(l.error_code),
+          explanation: explanationOf(l.error_code),
           platform: l.platform_id ? { id: l.platform_id, name: l.platform_name } : null,
           issuer: l.issuer,
           clientId: l.client_id,
@@ -128,7 +92,7 @@ export const launchesRouter = createTRPCRouter({
           durationMs: e.duration_ms === null ? null : Number(e.duration_ms),
           details: e.details,
           at: iso(e.created_at),
-          explanation: e.outcome === 'error' ? explainError(e.error_code) : null,
+          explanation: e.outcome === 'error' ? explanationOf(e.error_code) : null,
         })),
       };
     }),
@@ -194,7 +158,7 @@ export const launchesRouter = createTRPCRouter({
         from: iso(from),
         series,
         totals: { ...totals, started: totals.launches - finished, successRate: finished === 0 ? null : totals.landed / finished },
-        topErrors: top.map((t) => ({ ...t, admin: explainError(t.code)?.admin ?? '' })),
+        topErrors: top.map((t) => ({ ...t, admin: explanationOf(t.code)?.admin ?? '' })),
       };
     }),
 });

@@ -83,18 +83,17 @@ export function buildDeepLinkingResponse(input: BuildDeepLinkingResponseInput): 
   const { request } = input;
   const settings = request.settings;
   if (!isHttpUrl(settings.deep_link_return_url)) {
-    throw new DeepLinkingError('deep_link_settings_invalid', 'deep_link_return_url is not an http(s) URL', { field: 'deep_link_return_url' });
+    throw new DeepLinkingError('deep_link_settings_invalid', 'deep_link_return_url is not an http(s) URL', { details: { field: 'deep_link_return_url' } });
   }
   if (!Array.isArray(settings.accept_types)) {
-    throw new DeepLinkingError('deep_link_settings_invalid', 'accept_types is not a list', { field: 'accept_types' });
+    throw new DeepLinkingError('deep_link_settings_invalid', 'accept_types is not a list', { details: { field: 'accept_types' } });
   }
-  if (!request.deploymentId) throw new DeepLinkingError('deep_link_settings_invalid', 'The request has no deployment_id', { field: 'deployment_id' });
+  if (!request.deploymentId) throw new DeepLinkingError('deep_link_settings_invalid', 'The request has no deployment_id', { details: { field: 'deployment_id' } });
   const policy = deepLinkingPolicy(settings);
 
   if (input.items.length > 1 && !policy.acceptMultiple) {
     throw new DeepLinkingError('deep_link_multiple_not_accepted', `${input.items.length} items chosen, but the platform accepts one`, {
-      items: input.items.length,
-      accept_multiple: settings.accept_multiple ?? null,
+      details: { items: input.items.length, accept_multiple: settings.accept_multiple ?? null },
     });
   }
 
@@ -102,18 +101,14 @@ export function buildDeepLinkingResponse(input: BuildDeepLinkingResponseInput): 
     const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
     if (typeof type !== 'string' || !policy.acceptTypes.includes(type)) {
       throw new DeepLinkingError('deep_link_type_not_accepted', `Content item type ${String(type)} is not in accept_types`, {
-        index,
-        type: typeof type === 'string' ? type : null,
-        accept_types: policy.acceptTypes,
+        details: { index, type: typeof type === 'string' ? type : null, accept_types: policy.acceptTypes },
       });
     }
     const parsed = contentItemSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new DeepLinkingError('deep_link_item_invalid', `Content item ${index} (${type}): ${issue?.path.join('.') || 'item'} ${issue?.message ?? 'is invalid'}`, {
-        index,
-        type,
-        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        details: { index, type, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
       });
     }
     return shapeForPlatform(parsed.data, policy);

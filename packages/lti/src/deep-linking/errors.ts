@@ -1,93 +1,31 @@
-// Every way a deep-linking exchange can fail has a stable code. The person in front of the
-// picker is an instructor adding content, so the catalogue speaks to them ("user") and to the
-// workspace admin who looks the correlation ID up later.
+// Every way a deep-linking exchange can fail has a stable code. The one catalogue
+// (`explain(code)` of @tether/errors) words each for the instructor in the picker frame and
+// for the workspace admin who looks the correlation ID up later.
+import { explain, TetherError, type TetherErrorOptions } from '@tether/errors';
 
-export type DeepLinkingErrorCode =
-  | 'deep_link_settings_invalid'
-  | 'deep_link_type_not_accepted'
-  | 'deep_link_multiple_not_accepted'
-  | 'deep_link_item_invalid'
-  | 'deep_link_selection_invalid'
-  | 'deep_link_session_invalid'
-  | 'deep_link_session_expired'
-  | 'deep_link_already_sent';
+export const DEEP_LINKING_ERROR_CODES = [
+  'deep_link_settings_invalid',
+  'deep_link_type_not_accepted',
+  'deep_link_multiple_not_accepted',
+  'deep_link_item_invalid',
+  'deep_link_selection_invalid',
+  'deep_link_session_invalid',
+  'deep_link_session_expired',
+  'deep_link_already_sent',
+] as const;
+export type DeepLinkingErrorCode = (typeof DEEP_LINKING_ERROR_CODES)[number];
 
-export interface DeepLinkingErrorExplanation {
-  status: 400 | 401 | 404 | 409 | 500;
-  /** Shown to the instructor in the picker frame: plain words. */
-  user: string;
-  /** What went wrong, for the workspace admin. */
-  admin: string;
-  /** What the admin should do. */
-  fix: string;
-}
-
-const AGAIN = 'Close this window and add the activity again from your course.';
-
-export const DEEP_LINKING_ERROR_CATALOG: Record<DeepLinkingErrorCode, DeepLinkingErrorExplanation> = {
-  deep_link_settings_invalid: {
-    status: 400,
-    user: `Your learning platform sent settings this tool cannot answer. ${AGAIN}`,
-    admin: 'The deep-linking settings of the request are unusable (for example a deep_link_return_url that is not an http(s) URL).',
-    fix: 'Check the LMS placement that opens the picker; its deep-linking settings are listed in the timeline.',
-  },
-  deep_link_type_not_accepted: {
-    status: 400,
-    user: 'This place in your course cannot hold a scenario link. Add the activity from an assignment or module instead.',
-    admin: 'The platform’s accept_types for this placement does not include ltiResourceLink, the only content type Tether returns.',
-    fix: 'Open the picker from a placement that accepts LTI links (Canvas: assignment or link selection; Moodle: “Select content” on an external tool activity).',
-  },
-  deep_link_multiple_not_accepted: {
-    status: 400,
-    user: 'This place in your course takes one scenario at a time. Go back and choose just one.',
-    admin: 'More than one content item was chosen, but the request’s accept_multiple is false.',
-    fix: 'Nothing to fix in the LMS: instructors choose a single scenario for this placement.',
-  },
-  deep_link_item_invalid: {
-    status: 500,
-    user: `Something went wrong preparing the link. ${AGAIN}`,
-    admin: 'A content item Tether built failed validation (named in the details) — a bug, not an LMS problem.',
-    fix: 'Report the correlation ID to the Tether team.',
-  },
-  deep_link_selection_invalid: {
-    status: 400,
-    user: 'The chosen scenario is no longer available. Go back to the picker and choose again.',
-    admin: 'The picker was submitted with a scenario that is not (or no longer) in this workspace.',
-    fix: 'Check the workspace’s scenarios in the dashboard; it may have been removed while the picker was open.',
-  },
-  deep_link_session_invalid: {
-    status: 401,
-    user: `This scenario picker link is not valid. ${AGAIN}`,
-    admin: 'The picker session token is missing, altered, or issued for something else.',
-    fix: 'Nothing to fix if it was a copied or edited URL; pickers must be opened from the LMS.',
-  },
-  deep_link_session_expired: {
-    status: 401,
-    user: `The scenario picker was open too long and expired. ${AGAIN}`,
-    admin: 'The picker session (valid 30 minutes) expired before a scenario was sent back.',
-    fix: 'Usually a one-off; open the picker again from the LMS.',
-  },
-  deep_link_already_sent: {
-    status: 409,
-    user: 'Your choice was already sent to your course. Close this window and check the activity list.',
-    admin: 'This picker already returned its deep-linking response; a picker answers once (a double submit or a browser back).',
-    fix: 'Nothing to fix; open the picker again from the LMS to add more.',
-  },
-};
-
-export class DeepLinkingError extends Error {
+export class DeepLinkingError extends TetherError<DeepLinkingErrorCode> {
   override readonly name = 'DeepLinkingError';
-  constructor(
-    readonly code: DeepLinkingErrorCode,
-    message: string,
-    /** Safe to log and show to admins: item types, settings, paths — never tokens. */
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-  get status() {
-    return DEEP_LINKING_ERROR_CATALOG[this.code].status;
+  /** The status the runtime answers with: the catalogue's for this code unless given. */
+  declare readonly status: number;
+
+  /** `details` are safe to log and show to admins: item types, settings, paths — never tokens. */
+  constructor(code: DeepLinkingErrorCode, message: string, options: TetherErrorOptions = {}) {
+    super(code, message, { ...options, status: options.status ?? explain(code)?.status ?? 500 });
   }
 }
 
-export const isDeepLinkingError = (e: unknown): e is DeepLinkingError => e instanceof DeepLinkingError;
+/** Narrowing helper: `isDeepLinkingError(err, 'deep_link_already_sent')`. */
+export const isDeepLinkingError = (e: unknown, code?: DeepLinkingErrorCode): e is DeepLinkingError =>
+  e instanceof DeepLinkingError && (code === undefined || e.code === code);

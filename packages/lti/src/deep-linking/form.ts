@@ -3,7 +3,7 @@
 import { isHttpUrl } from './url.js';
 import { DeepLinkingError } from './errors.js';
 
-export function escapeHtml(value: string): string {
+function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
@@ -16,7 +16,7 @@ export interface DeepLinkingFormOptions {
 
 /** A complete HTML page that POSTs `JWT` to the platform's return URL as soon as it loads. */
 export function deepLinkingFormHtml(returnUrl: string, jwt: string, opts: DeepLinkingFormOptions = {}): string {
-  if (!isHttpUrl(returnUrl)) throw new DeepLinkingError('deep_link_settings_invalid', 'deep_link_return_url is not an http(s) URL', { field: 'deep_link_return_url' });
+  if (!isHttpUrl(returnUrl)) throw new DeepLinkingError('deep_link_settings_invalid', 'deep_link_return_url is not an http(s) URL', { details: { field: 'deep_link_return_url' } });
   const message = opts.message ?? 'Sending your choice to your course…';
   const nonceAttr = opts.nonce === undefined ? '' : ` nonce="${escapeHtml(opts.nonce)}"`;
   return `<!doctype html>
