@@ -1,14 +1,18 @@
 // Everything the runtime's handlers need, built once per process.
 import { createRemoteJwksResolver, createOneTimeTokens, createToolKeySet, loadMasterSecret, type OneTimeTokens, type RemoteJwksResolver, type ToolKeySet } from '@tether/crypto';
 import { createDb, createToolKeyStore, migrateToLatest, resolveDataDir, type Database, type Kysely } from '@tether/db';
+import { createServiceConnector, type ServiceConnector } from '@tether/lti';
+import { startJobQueue, type JobQueue } from '@tether/queue';
+import { TETHER_USER_AGENT } from '@tether/http';
 import { pino, type Logger } from 'pino';
 import type { RuntimeConfig } from './config.js';
 import { startGradeService, type GradeService } from './grades/service.js';
 import { startRosterService, type RosterService } from './rosters/service.js';
 import { createPlatformDirectory, type PlatformDirectory } from './platform-directory.js';
 import { createScenarioDirectory, type ScenarioDirectory } from './scenario-directory.js';
+import { platformServiceTokens } from './service-tokens.js';
 
-export const USER_AGENT = 'Tether-LTI/0.1 (+https://github.com/tether-lti)';
+
 
 export interface RuntimeDeps {
   config: RuntimeConfig;
@@ -22,6 +26,10 @@ export interface RuntimeDeps {
   grades: GradeService;
   /** Names and Roles roster sync: its queue, worker and scheduled re-sync. */
   rosters: RosterService;
+  /** LTI service tokens, one cache per process (grade passback and roster sync share it). */
+  services: ServiceConnector;
+  /** The process's one pg-boss: grade passback and roster sync queues and workers. */
+  jobs: JobQueue;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -35,7 +43,7 @@ export interface CreateDepsOptions {
 
 export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions = {}): Promise<RuntimeDeps> {
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'tether-runtime' }, redact: ['idToken', 'id_token', 'token', 'secret'] });
-  const dataDir = config.TETHER_DATA_DIR ?? resolveDataDir();
+  const dataDir = resolveDataDir(config.TETHER_DATA_DIR);
   const handle = opts.db
     ? undefined
     : await createDb({ url: config.DATABASE_URL || undefined, dataDir, poolSize: config.DB_POOL_SIZE, log: (l) => logger.info(l) });
@@ -49,20 +57,33 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
   const reload = setInterval(() => void keys.reload().catch((e) => logger.warn({ err: e }, 'tool key reload failed')), 60_000);
   reload.unref();
 
-  const jwks = createRemoteJwksResolver({ userAgent: USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const jwks = createRemoteJwksResolver({ userAgent: TETHER_USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const platforms = createPlatformDirectory(db, jwks);
   const scenarios = createScenarioDirectory(db);
-  const grades = await startGradeService({ config, db, keys, platforms, scenarios, logger, userAgent: USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) }).catch(async (e: unknown) => {
+  const services = createServiceConnector({ signer: () => keys.signingKey(), userAgent: TETHER_USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const serviceTokens = platformServiceTokens(services);
+  const http = { userAgent: TETHER_USER_AGENT, serviceTokens, ...(opts.fetch ? { fetch: opts.fetch } : {}) };
+
+  const started: { close(): Promise<void> }[] = [];
+  const unwind = async (e: unknown): Promise<never> => {
     clearInterval(reload);
+    for (const s of started.reverse()) await s.close().catch(() => undefined);
     await handle?.close();
     throw e;
-  });
-  const rosters = await startRosterService({ config, db, keys, logger, userAgent: USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) }).catch(async (e: unknown) => {
-    clearInterval(reload);
-    await grades.close();
-    await handle?.close();
-    throw e;
-  });
+  };
+  const workersOn = config.GRADE_WORKER === 'on' || config.ROSTER_WORKER === 'on';
+  const jobs = await startJobQueue({
+    db,
+    // Housekeeping (expired jobs back to retry, archiving) and cron run where workers run.
+    supervise: workersOn,
+    schedule: config.ROSTER_WORKER === 'on' && config.ROSTER_RESYNC_CRON !== 'off',
+    maintenanceIntervalSeconds: config.GRADE_MAINTENANCE_INTERVAL_SEC,
+    onError: (err) => logger.warn({ err }, 'pg-boss error'),
+  }).catch(unwind);
+  started.push({ close: () => jobs.stop() });
+  const grades = await startGradeService({ config, db, jobs, platforms, scenarios, logger, ...http }).catch(unwind);
+  started.push(grades);
+  const rosters = await startRosterService({ config, db, jobs, logger, ...http }).catch(unwind);
   return {
     config,
     db,
@@ -73,12 +94,15 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
     scenarios,
     grades,
     rosters,
+    services,
+    jobs,
     logger,
     async close() {
       clearInterval(reload);
-      // The worker finishes the passbacks in hand before the pool closes.
+      // The workers finish the jobs in hand before the queue stops and the pool closes.
       await rosters.close();
       await grades.close();
+      await jobs.stop();
       await handle?.close();
     },
   };

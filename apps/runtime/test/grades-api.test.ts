@@ -1,7 +1,7 @@
 // The Grades API's answers (401/400/404/409/422), the dashboard's passback queries, and
 // grade passback against Moodle's query-string line item URLs.
-import { createApiKey, createWorkspace, failureCountsByPlatform, findOrphanedPassbacks, listPassbacks, passbacksForLaunch, retryPassback, revokeApiKey, sql } from '@tether/db';
-import { createPgBossPassbackQueue } from '@tether/queue';
+import { createApiKey, createWorkspace, failureCountsByPlatform, listPassbacks, passbacksForLaunch, retryPassback, revokeApiKey, sql } from '@tether/db';
+import { createPgBossPassbackQueue, findOrphanedPassbacks } from '@tether/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
 import { GRADE_TEST_ENV, SCOPE, getGrade, landedLaunch, launchRow, lmsScores, newApiKey, passback, postGrade, waitFor, waitForPassback } from './grades-helpers.js';

@@ -1,13 +1,13 @@
 import { AGS_MEDIA_TYPES, AGS_SCOPES } from './constants.js';
 import { AgsError } from './errors.js';
-import { parseJson, requireUserAgent } from './http.js';
+import { OUTBOUND_TIMEOUT_MS, parseJsonBody as parseJson, requireUserAgent } from '@tether/http';
+import type { ServiceTokenProvider } from '@tether/lti';
 import { buildLineItemBody, parseLineItem, parseResult, type AgsResult, type LineItem, type LineItemInput } from './line-item.js';
 import { pagedGet } from './paged-get.js';
 import { buildScoreBody, type ScoreInput } from './score.js';
 import { processScoreClock } from './score-clock.js';
 import { serviceRequest, type ServiceContext } from './service-request.js';
 import { lineItemServiceUrl, parseHttpUrl, withQuery } from './service-url.js';
-import type { ServiceTokenProvider } from './token-provider.js';
 
 export interface AgsClientOptions {
   tokens: ServiceTokenProvider;
@@ -21,6 +21,8 @@ export interface AgsClientOptions {
   fetch?: typeof fetch;
   /** Per request, headers and body. Default 10 000 ms. */
   timeoutMs?: number;
+  /** Largest answer read (a page of a container included). Default 16 MiB. */
+  maxBytes?: number;
   /** Milliseconds since the epoch, for score timestamps. Default Date.now. */
   now?: () => number;
   /** Upper bound on pages read by one list call. Default 1000. */
@@ -65,7 +67,7 @@ export function createAgsClient(opts: AgsClientOptions): AgsClient {
   if (opts.tokens === undefined || typeof opts.tokens.getToken !== 'function') throw new TypeError('createAgsClient: tokens is required');
   if (!Array.isArray(opts.grantedScopes)) throw new TypeError('createAgsClient: grantedScopes must be an array (the AGS claim scope)');
   const userAgent = requireUserAgent(opts.userAgent, 'createAgsClient');
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const timeoutMs = opts.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
   const maxPages = opts.maxPages ?? 1000;
   const now = opts.now ?? Date.now;
   const grantedScopes = [...new Set(opts.grantedScopes)];
@@ -77,8 +79,9 @@ export function createAgsClient(opts: AgsClientOptions): AgsClient {
     grantedScopes,
     tokenScopes,
     userAgent,
-    fetch: opts.fetch ?? globalThis.fetch,
+    fetch: opts.fetch,
     timeoutMs,
+    maxBytes: opts.maxBytes ?? 16 * 1024 * 1024,
   };
 
   // Posts for one (line item, user) go out one after the other, so they reach the platform in

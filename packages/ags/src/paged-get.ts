@@ -1,6 +1,5 @@
+import { parseJsonBody as parseJson, parseLinkHeader, type LinkTarget } from '@tether/http';
 import { AgsError } from './errors.js';
-import { parseJson } from './http.js';
-import { parseLinkHeader } from './link-header.js';
 import { serviceRequest, type ServiceCall, type ServiceContext } from './service-request.js';
 
 /**
@@ -39,7 +38,12 @@ export async function pagedGet<T>(
     const pageUrl: string = url;
     for (const item of body) items.push(parseItem(item, pageUrl));
 
-    const next = parseLinkHeader(res.headers.get('link'), url).get('next');
+    const nextLink: LinkTarget | undefined = parseLinkHeader(res.headers.get('link'), url).next;
+    // A broken next link is an error, never "no next page": that would be a silently partial list.
+    if (nextLink !== undefined && nextLink.href === null) {
+      throw new AgsError('ags_invalid_response', 'A rel="next" link is not a valid URL', { details: { url, next: nextLink.target } });
+    }
+    const next: string | undefined = nextLink?.href ?? undefined;
     if (next !== undefined && new URL(next).origin !== origin) {
       throw new AgsError('ags_invalid_response', 'A rel="next" link points to another origin; not followed', {
         details: { url, next },

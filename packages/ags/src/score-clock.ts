@@ -14,7 +14,7 @@ export interface ScoreClock {
 /** Past this many keys, entries that can no longer matter are dropped. */
 const PRUNE_AT = 10_000;
 
-export function createScoreClock(): ScoreClock {
+function createScoreClock(): ScoreClock {
   const last = new Map<string, number>();
 
   function prune(nowMs: number): void {

@@ -1,6 +1,8 @@
+// One AGS call on the LTI service connector: scope checks, the authorised request (Bearer,
+// 401 → fresh token → one retry), and every failure in AGS's own codes.
+import { bodyExcerpt as excerpt, isHttpError, retryAfterSec, type HttpError, type HttpResponse } from '@tether/http';
+import { authorisedRequest, isServiceTokenError, type ServiceTokenError, type ServiceTokenProvider } from '@tether/lti';
 import { AgsError } from './errors.js';
-import { excerpt, fetchText, retryAfterSec, type FetchedText } from './http.js';
-import type { ServiceToken, ServiceTokenProvider } from './token-provider.js';
 
 export interface ServiceContext {
   tokens: ServiceTokenProvider;
@@ -9,8 +11,9 @@ export interface ServiceContext {
   /** Scopes asked for at the token endpoint: the granted AGS scopes, so one token serves every call. */
   tokenScopes: readonly string[];
   userAgent: string;
-  fetch: typeof fetch;
+  fetch: typeof fetch | undefined;
   timeoutMs: number;
+  maxBytes: number;
 }
 
 export interface ServiceCall {
@@ -34,57 +37,96 @@ function scopeMissing(call: ServiceCall, reason: 'not_granted' | 'not_in_token',
 
 /**
  * One authorised AGS request: scope checks first (nothing is sent for a call that cannot be
- * allowed), `Authorization: Bearer` (capital B: Blackboard refuses `bearer`), User-Agent and
- * Accept on every request, one retry with a fresh token on 401, and status → error mapping.
+ * allowed), then the connector's authorised request, and status → error mapping.
  */
-export async function serviceRequest(ctx: ServiceContext, call: ServiceCall): Promise<FetchedText> {
+export async function serviceRequest(ctx: ServiceContext, call: ServiceCall): Promise<HttpResponse> {
   if (!call.anyOf.some((s) => ctx.grantedScopes.includes(s))) {
     throw scopeMissing(call, 'not_granted', ctx.grantedScopes);
   }
-
-  const send = async (token: ServiceToken): Promise<FetchedText> => {
-    // The platform may grant fewer scopes than asked; refuse instead of collecting a 403.
-    if (!call.anyOf.some((s) => token.scopes.includes(s))) {
-      throw scopeMissing(call, 'not_in_token', token.scopes);
-    }
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${token.accessToken}`,
-      accept: call.accept,
-      'user-agent': ctx.userAgent,
-    };
-    if (call.contentType !== undefined) headers['content-type'] = call.contentType;
-    return fetchText(
-      ctx.fetch,
-      call.url,
-      { method: call.method, headers, ...(call.body !== undefined && { body: call.body }) },
-      ctx.timeoutMs,
+  let res: HttpResponse;
+  try {
+    res = await authorisedRequest(
+      {
+        tokens: ctx.tokens,
+        scopes: ctx.tokenScopes,
+        // The platform may grant fewer scopes than asked; refuse instead of collecting a 403.
+        checkToken: (token) => {
+          const carried = token.scopes ?? [];
+          if (!call.anyOf.some((s) => carried.includes(s))) throw scopeMissing(call, 'not_in_token', carried);
+        },
+        userAgent: ctx.userAgent,
+        timeoutMs: ctx.timeoutMs,
+        maxBytes: ctx.maxBytes,
+        ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }),
+      },
+      {
+        method: call.method,
+        url: call.url,
+        accept: call.accept,
+        ...(call.contentType === undefined ? {} : { contentType: call.contentType }),
+        ...(call.body === undefined ? {} : { body: call.body }),
+      },
     );
-  };
-
-  let token = await ctx.tokens.getToken(ctx.tokenScopes);
-  let res = await send(token);
-  if (res.status === 401) {
-    // Expired or revoked before our safety margin: drop it (only if nobody refreshed it yet),
-    // get a new one and try once more. A second 401 is not going to change by retrying.
-    ctx.tokens.invalidate(ctx.tokenScopes, token.accessToken);
-    token = await ctx.tokens.getToken(ctx.tokenScopes);
-    res = await send(token);
-    if (res.status === 401) {
-      throw new AgsError('ags_token_rejected', `${call.method} ${call.url} answered 401 even with a freshly issued token`, {
-        status: 401,
-        details: { url: call.url, method: call.method, body: excerpt(res.text) },
-      });
-    }
+  } catch (err) {
+    if (isHttpError(err)) throw transportFailure(call, err, ctx.timeoutMs);
+    if (isServiceTokenError(err)) throw tokenFailure(err);
+    throw err;
   }
-  if (res.status >= 200 && res.status < 300) return res;
+  if (res.status === 401) {
+    throw new AgsError('ags_token_rejected', `${call.method} ${call.url} answered 401 even with a freshly issued token`, {
+      status: 401,
+      details: { url: call.url, method: call.method, body: excerpt(res.text) },
+    });
+  }
+  if (res.ok) return res;
   throw failure(call, res);
 }
 
-function failure(call: ServiceCall, res: FetchedText): AgsError {
+function transportFailure(call: ServiceCall, err: HttpError, timeoutMs: number): AgsError {
+  const base = { url: call.url, method: call.method };
+  const status = err.status === undefined ? {} : { status: err.status };
+  switch (err.code) {
+    case 'http_timeout':
+      return new AgsError('ags_platform_unavailable', `${call.method} ${call.url} did not complete within ${timeoutMs} ms`, {
+        details: { ...base, timeoutMs, reason: 'timeout' },
+        cause: err,
+      });
+    case 'http_redirect_refused':
+      return new AgsError('ags_request_rejected', `${call.method} ${call.url} answered a redirect (HTTP ${err.status}); not followed`, {
+        ...status,
+        details: { ...base, body: '', location: (err.details['location'] as string | null | undefined) ?? null },
+        cause: err,
+      });
+    case 'http_too_large':
+      return new AgsError('ags_invalid_response', `${call.method} ${call.url} answered more than ${String(err.details['maxBytes'])} bytes`, {
+        ...status,
+        details: { ...base, maxBytes: err.details['maxBytes'] as number },
+        cause: err,
+      });
+    case 'http_network':
+    case 'http_invalid_url':
+      return new AgsError('ags_platform_unavailable', `${call.method} ${call.url} failed (network error)`, {
+        details: { ...base, reason: 'network', error: String(err.details['error'] ?? '') },
+        cause: err,
+      });
+  }
+}
+
+/** The token endpoint's failure, in AGS codes (what callers of the AGS client have always seen). */
+function tokenFailure(err: ServiceTokenError): AgsError {
+  const code = err.code === 'service_token_rejected' ? 'ags_token_rejected' : err.code === 'service_token_unavailable' ? 'ags_platform_unavailable' : 'ags_invalid_response';
+  const details: Record<string, string | number | boolean | null | undefined | readonly string[]> = {};
+  for (const [k, v] of Object.entries(err.details)) {
+    if (v === null || v === undefined || ['string', 'number', 'boolean'].includes(typeof v)) details[k] = v as string | number | boolean | null | undefined;
+  }
+  return new AgsError(code, err.message, { ...(err.status === undefined ? {} : { status: err.status }), details, cause: err });
+}
+
+function failure(call: ServiceCall, res: HttpResponse): AgsError {
   const details = { url: call.url, method: call.method, body: excerpt(res.text) };
   const status = res.status;
   if (status >= 300 && status < 400) {
-    return new AgsError('ags_request_rejected', `${call.method} ${call.url} answered a redirect (HTTP ${status}); not followed`, {
+    return new AgsError('ags_request_rejected', `${call.method} ${call.url} answered HTTP ${status}; not followed`, {
       status,
       details: { ...details, location: res.headers.get('location') },
     });

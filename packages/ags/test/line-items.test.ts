@@ -3,7 +3,7 @@ import { AGS_MEDIA_TYPES, AGS_SCOPES } from '../src/index.js';
 import { rejection, score, setup } from './helpers.js';
 
 describe('line items and results', () => {
-  it('creates a line item with Content-Type application/vnd.ims.lis.v2.lineitem+json (#45)', async () => {
+  it('creates a line item with Content-Type application/vnd.ims.lis.v2.lineitem+json', async () => {
     const h = await setup();
     const { ags } = h.client();
     const container = h.sim.lineItemsUrl('course-1');
@@ -22,7 +22,7 @@ describe('line items and results', () => {
     expect(post).toMatchObject({ status: 201, contentType: AGS_MEDIA_TYPES.lineItem, accept: AGS_MEDIA_TYPES.lineItem });
   });
 
-  it('refuses a line item without label or with scoreMaximum ≤ 0 before sending (#45)', async () => {
+  it('refuses a line item without label or with scoreMaximum ≤ 0 before sending', async () => {
     const h = await setup();
     const { ags } = h.client();
     const container = h.sim.lineItemsUrl('course-1');
@@ -40,7 +40,7 @@ describe('line items and results', () => {
     expect(h.sim.requestLog()).toHaveLength(0);
   });
 
-  it('lists line items across pages with the container Accept type and filters (#46)', async () => {
+  it('lists line items across pages with the container Accept type and filters', async () => {
     const h = await setup();
     for (let i = 0; i < 25; i++) {
       h.sim.createLineItem({ label: `Item ${i}`, scoreMaximum: 10, tag: i % 2 === 0 ? 'even' : 'odd', resourceLinkId: `rl-${i % 5}` });
@@ -122,7 +122,7 @@ describe('line items and results', () => {
     expect(h.sim.lineItems()).toHaveLength(0);
   });
 
-  it('reads results with the result container Accept type, a user filter and paging (#47)', async () => {
+  it('reads results with the result container Accept type, a user filter and paging', async () => {
     const h = await setup();
     const li = h.sim.createLineItem({ label: 'Quiz', scoreMaximum: 20 });
     const { ags } = h.client();

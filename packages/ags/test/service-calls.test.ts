@@ -3,7 +3,7 @@ import { AGS_SCOPES, isAgsError } from '../src/index.js';
 import { rejection, rewriteJson, score, setup, startServer, tapFetch, UA } from './helpers.js';
 
 describe('service calls: auth, scopes, headers and failures', () => {
-  it('on 401 (token revoked/expired) drops the token, gets a new one and retries once (#40)', async () => {
+  it('on 401 (token revoked/expired) drops the token, gets a new one and retries once', async () => {
     const h = await setup();
     const li = h.sim.createLineItem({ label: 'Quiz', scoreMaximum: 10 });
     const { ags, tokens } = h.client();
@@ -57,7 +57,7 @@ describe('service calls: auth, scopes, headers and failures', () => {
     expect((await rejection(noResults.getLineItem(li.id))).code).toBe('ags_scope_missing');
   });
 
-  it('requests only the granted AGS scopes at the token endpoint (#38)', async () => {
+  it('requests only the granted AGS scopes at the token endpoint', async () => {
     const h = await setup();
     const li = h.sim.createLineItem({ label: 'Quiz', scoreMaximum: 10 });
     const granted = [AGS_SCOPES.score, 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly'];
@@ -152,7 +152,7 @@ describe('service calls: auth, scopes, headers and failures', () => {
     expect(redirect.details.location).toBe('https://elsewhere.example/steal');
   });
 
-  it('canvas: User-Agent on every request, including the token endpoint (#41, pain 39)', async () => {
+  it('canvas: User-Agent on every request, including the token endpoint', async () => {
     const h = await setup({ mode: 'canvas', userAgentRequired: 'strict' });
     const { ags } = h.client();
     const container = h.sim.lineItemsUrl('course-1');
@@ -173,7 +173,7 @@ describe('service calls: auth, scopes, headers and failures', () => {
     }
   });
 
-  it('sends "Authorization: Bearer" capitalised on every AGS request; blackboard accepts it (#41, pain 19)', async () => {
+  it('sends "Authorization: Bearer" capitalised on every AGS request; blackboard accepts it', async () => {
     const h = await setup({ mode: 'blackboard' });
     const { ags } = h.client();
     const container = h.sim.lineItemsUrl('course-1');

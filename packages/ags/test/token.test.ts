@@ -1,12 +1,13 @@
+// Service tokens as the AGS client uses them. The provider itself (assertion, caching, token
+// endpoint failures in its own codes) is tested in packages/lti/test/service-tokens.test.ts.
 import { BRIGHTSPACE_TOKEN_AUDIENCE } from '@tether/lms-sim';
+import { createServiceTokenProvider, type CachedServiceToken } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
-import { AGS_SCOPES, CLIENT_ASSERTION_TYPE, createServiceTokenProvider, type CachedServiceToken } from '../src/index.js';
+import { AGS_SCOPES } from '../src/index.js';
 import { rejection, rewriteJson, score, setup, signer, startServer, tapFetch, UA } from './helpers.js';
 
-const DEPLOYMENT_ID_CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/deployment_id';
-
-describe('service token provider', () => {
-  it('uses one token request for 20 sequential score posts (#39, pain 25)', async () => {
+describe('service tokens through the AGS client', () => {
+  it('uses one token request for 20 sequential score posts', async () => {
     const h = await setup();
     const li = h.sim.createLineItem({ label: 'Quiz', scoreMaximum: 10 });
     const { ags, tokens } = h.client();
@@ -27,58 +28,7 @@ describe('service token provider', () => {
     expect(tokens.stats()).toMatchObject({ tokenRequests: 1, joinedInFlight: 19 });
   });
 
-  it('signs assertions with kid, RS256, iss = sub = client_id, aud = token URL, integer iat, exp ≤ 5 min, unique jti (#37, pain 18, 19)', async () => {
-    const h = await setup();
-    const tokens = h.provider();
-    await tokens.getToken([AGS_SCOPES.score]);
-    await tokens.getToken([AGS_SCOPES.lineItem]);
-    await tokens.getToken([AGS_SCOPES.resultReadonly]);
-    const assertions = h.sim.assertions();
-    expect(assertions).toHaveLength(3);
-    const { kid } = await signer();
-    for (const a of assertions) {
-      expect(a.rejected).toBeNull();
-      expect(a.header).toMatchObject({ alg: 'RS256', kid });
-      expect(a.claims).toMatchObject({ iss: h.sim.clientId, sub: h.sim.clientId, aud: h.sim.endpoints.token });
-      expect(a.claims[DEPLOYMENT_ID_CLAIM]).toBe(h.sim.deploymentId);
-      const { iat, exp } = a.claims as { iat: number; exp: number };
-      expect(Number.isInteger(iat)).toBe(true);
-      expect(Number.isInteger(exp)).toBe(true);
-      expect(exp - iat).toBeGreaterThan(0);
-      expect(exp - iat).toBeLessThanOrEqual(300);
-      expect(Math.abs(iat - Date.now() / 1000)).toBeLessThan(30);
-    }
-    const jtis = assertions.map((a) => a.claims.jti);
-    expect(jtis.every((j) => typeof j === 'string' && j.length >= 16)).toBe(true);
-    expect(new Set(jtis).size).toBe(3);
-  });
-
-  it('POSTs form-encoded client_credentials with the jwt-bearer assertion type and only the scopes given, sorted (#38)', async () => {
-    const h = await setup();
-    const seen: Array<{ url: string; init: RequestInit | undefined }> = [];
-    const tokens = h.provider({ fetch: tapFetch((url, init) => seen.push({ url, init })) });
-    const token = await tokens.getToken([AGS_SCOPES.score, AGS_SCOPES.lineItem, AGS_SCOPES.score]);
-    expect(seen).toHaveLength(1);
-    const { url, init } = seen[0]!;
-    expect(url).toBe(h.sim.endpoints.token);
-    expect(init?.method).toBe('POST');
-    const headers = init?.headers as Record<string, string>;
-    expect(headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(headers['user-agent']).toBe(UA);
-    const form = new URLSearchParams(init?.body as string);
-    expect(form.get('grant_type')).toBe('client_credentials');
-    expect(form.get('client_assertion_type')).toBe(CLIENT_ASSERTION_TYPE);
-    expect(form.get('client_assertion')?.split('.')).toHaveLength(3);
-    expect(form.get('scope')).toBe([AGS_SCOPES.lineItem, AGS_SCOPES.score].sort().join(' '));
-    expect(token.scopes).toEqual([AGS_SCOPES.lineItem, AGS_SCOPES.score].sort());
-    // Scope order and duplicates do not make a different cache entry.
-    await tokens.getToken([AGS_SCOPES.lineItem, AGS_SCOPES.score]);
-    expect(seen).toHaveLength(1);
-    const tokenLog = h.sim.requestLog().filter((e) => e.path === '/token');
-    expect(tokenLog.map((e) => e.userAgent)).toEqual([UA]);
-  });
-
-  it('keys the cache by token URL, client_id and scope set: two clients sharing a token URL and a cache never share a token (pain 24)', async () => {
+  it('keys the cache by token URL, client_id and scope set: two clients sharing a token URL and a cache never share a token', async () => {
     const h = await setup();
     h.registerClient('tenant-b');
     const cache = new Map<string, CachedServiceToken>();
@@ -110,24 +60,25 @@ describe('service token provider', () => {
     ]);
   });
 
-  it('brightspace: works with the audience override and is rejected with the token URL as audience (pain 17)', async () => {
+  it('brightspace: works with the audience override; with the token URL as audience the post fails as ags_token_rejected', async () => {
     const h = await setup({ mode: 'brightspace' });
     const li = h.sim.createLineItem({ label: 'Quiz', scoreMaximum: 10 });
 
-    const err = await rejection(h.provider().getToken([AGS_SCOPES.score]));
+    const err = await rejection(h.client().ags.postScore(li.id, score('learner-0')));
     expect(err.code).toBe('ags_token_rejected');
     expect(err.status).toBe(401);
     expect(err.retryable).toBe(false);
     expect(err.details.error).toBe('invalid_client');
     expect(err.details.error_description).toMatch(/aud/);
     expect(h.sim.assertions()[0]!.claims.aud).toBe(h.sim.endpoints.token);
+    expect(h.sim.requestLog().filter((e) => e.path.endsWith('/scores'))).toHaveLength(0);
 
     const { ags } = h.client({ provider: { audience: BRIGHTSPACE_TOKEN_AUDIENCE } });
     await expect(ags.postScore(li.id, score('learner-1'))).resolves.toMatchObject({ status: 200 });
     expect(h.sim.assertions()[1]).toMatchObject({ rejected: null, claims: { aud: BRIGHTSPACE_TOKEN_AUDIENCE } });
   });
 
-  it('accepts token_type "bearer" in any case and still sends "Bearer" (pain 19)', async () => {
+  it('accepts token_type "bearer" in any case and still sends "Bearer"', async () => {
     const h = await setup({ mode: 'blackboard' });
     const li = h.sim.createLineItem({ label: 'Quiz', scoreMaximum: 10 });
     for (const tokenType of ['bearer', 'BEARER']) {
@@ -142,124 +93,34 @@ describe('service token provider', () => {
     expect(scorePosts).toHaveLength(2);
     for (const e of scorePosts) expect(e.authorization).toMatch(/^Bearer \S+$/);
 
-    const mac = h.provider({
-      fetch: tapFetch(
-        () => {},
-        async (_url, res) => rewriteJson(res, (b) => (b.token_type = 'mac')),
-      ),
+    const mac = h.client({
+      provider: {
+        fetch: tapFetch(
+          () => {},
+          async (_url, res) => rewriteJson(res, (b) => (b.token_type = 'mac')),
+        ),
+      },
     });
-    const err = await rejection(mac.getToken([AGS_SCOPES.score]));
+    const err = await rejection(mac.ags.postScore(li.id, score('u-mac')));
     expect(err.code).toBe('ags_invalid_response');
   });
 
-  it('requests a new token once expires_in minus the safety margin has passed', async () => {
-    const h = await setup({ tokenTtlSec: 65 });
-    const t0 = Date.now();
-    let offset = 0;
-    const tokens = h.provider({ now: () => t0 + offset, safetyMarginSec: 60 });
-    const first = await tokens.getToken([AGS_SCOPES.score]);
-    expect(first.expiresAt).toBe(t0 + 65_000);
-    offset = 4_000;
-    expect((await tokens.getToken([AGS_SCOPES.score])).accessToken).toBe(first.accessToken);
-    offset = 5_500;
-    const second = await tokens.getToken([AGS_SCOPES.score]);
-    expect(second.accessToken).not.toBe(first.accessToken);
-    expect(h.sim.stats().tokenRequests).toBe(2);
-  });
-
-  it('maps token endpoint refusals to ags_token_rejected with the OAuth error, status and description', async () => {
+  it('token endpoint failures surface in AGS codes: refusal ⇒ ags_token_rejected, outage or network ⇒ retryable ags_platform_unavailable', async () => {
     const h = await setup();
+    const li = h.sim.createLineItem({ label: 'Quiz', scoreMaximum: 10 });
     h.registerClient('score-only', [AGS_SCOPES.score]);
-    const tokens = h.provider({ clientId: 'score-only' });
-    const err = await rejection(tokens.getToken([AGS_SCOPES.lineItem]));
-    expect(err.code).toBe('ags_token_rejected');
-    expect(err.status).toBe(400);
-    expect(err.details).toMatchObject({ error: 'invalid_scope', clientId: 'score-only', tokenUrl: h.sim.endpoints.token });
-    expect(err.details.error_description).toMatch(/lineitem/);
-    // The assertion never appears in the error.
-    expect(JSON.stringify(err.details)).not.toMatch(/eyJ/);
+    const refused = await rejection(h.client({ provider: { clientId: 'score-only' } }).ags.getLineItem(li.id));
+    expect(refused).toMatchObject({ code: 'ags_token_rejected', status: 400, retryable: false, details: { error: 'invalid_scope', clientId: 'score-only' } });
+    expect(JSON.stringify(refused.details)).not.toMatch(/eyJ/);
 
-    const unknown = await rejection(h.provider({ clientId: 'nobody' }).getToken([AGS_SCOPES.score]));
-    expect(unknown).toMatchObject({ code: 'ags_token_rejected', status: 401 });
-    expect(unknown.details.error).toBe('invalid_client');
-  });
-
-  it('maps 5xx and network failures to retryable ags_platform_unavailable, and does not cache the failure', async () => {
-    const h = await setup();
-    const tokens = h.provider();
     h.sim.failNext({ path: /^\/token/, status: 503, headers: { 'retry-after': '3' } });
-    const err = await rejection(tokens.getToken([AGS_SCOPES.score]));
-    expect(err).toMatchObject({ code: 'ags_platform_unavailable', status: 503, retryable: true });
-    expect(err.details.retryAfterSec).toBe(3);
-    await expect(tokens.getToken([AGS_SCOPES.score])).resolves.toMatchObject({ scopes: [AGS_SCOPES.score] });
-
-    h.sim.setDown(true);
-    const down = await rejection(h.provider().getToken([AGS_SCOPES.lineItem]));
-    expect(down).toMatchObject({ code: 'ags_platform_unavailable', status: 503, retryable: true });
-    h.sim.setDown(false);
+    const down = await rejection(h.client().ags.postScore(li.id, score('learner-1')));
+    expect(down).toMatchObject({ code: 'ags_platform_unavailable', status: 503, retryable: true, details: { retryAfterSec: 3 } });
 
     const dead = await startServer(() => {});
     await dead.close();
-    const offline = createServiceTokenProvider({ clientId: 'x', tokenUrl: `${dead.url}/token`, signer, userAgent: UA });
-    const net = await rejection(offline.getToken([AGS_SCOPES.score]));
-    expect(net).toMatchObject({ code: 'ags_platform_unavailable', retryable: true });
-    expect(net.details.reason).toBe('network');
-  });
-
-  it('times out a token endpoint that never answers', async () => {
-    const hang = await startServer(() => {});
-    const tokens = createServiceTokenProvider({ clientId: 'x', tokenUrl: `${hang.url}/token`, signer, userAgent: UA, timeoutMs: 150 });
-    const err = await rejection(tokens.getToken([AGS_SCOPES.score]));
-    expect(err).toMatchObject({ code: 'ags_platform_unavailable', retryable: true });
-    expect(err.details.reason).toBe('timeout');
-  });
-
-  it('caches for half the lifetime when expires_in is shorter than the safety margin', async () => {
-    let calls = 0;
-    const fakeFetch = (async () => {
-      calls++;
-      return new Response(JSON.stringify({ access_token: `t${calls}`, token_type: 'Bearer', expires_in: 30 }), {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-      });
-    }) as unknown as typeof fetch;
-    let t = 1_700_000_000_000;
-    const tokens = createServiceTokenProvider({
-      clientId: 'x',
-      tokenUrl: 'https://lms.example/token',
-      signer,
-      userAgent: UA,
-      fetch: fakeFetch,
-      now: () => t,
-    });
-    await tokens.getToken([AGS_SCOPES.score]);
-    t += 14_000;
-    await tokens.getToken([AGS_SCOPES.score]);
-    expect(calls).toBe(1);
-    t += 2_000;
-    await tokens.getToken([AGS_SCOPES.score]);
-    expect(calls).toBe(2);
-  });
-
-  it('invalidate(scopes, token) only drops the token it names', async () => {
-    const h = await setup();
-    const tokens = h.provider();
-    const first = await tokens.getToken([AGS_SCOPES.score]);
-    tokens.invalidate([AGS_SCOPES.score], 'some-other-token');
-    expect((await tokens.getToken([AGS_SCOPES.score])).accessToken).toBe(first.accessToken);
-    tokens.invalidate([AGS_SCOPES.score], first.accessToken);
-    const second = await tokens.getToken([AGS_SCOPES.score]);
-    expect(second.accessToken).not.toBe(first.accessToken);
-    tokens.invalidate([AGS_SCOPES.score]);
-    expect(tokens.stats()).toMatchObject({ tokenRequests: 2, invalidations: 2 });
-  });
-
-  it('refuses bad configuration early', () => {
-    const base = { clientId: 'x', tokenUrl: 'https://lms.example/token', signer, userAgent: UA };
-    expect(() => createServiceTokenProvider({ ...base, userAgent: ' ' })).toThrow(/userAgent/);
-    expect(() => createServiceTokenProvider({ ...base, clientId: '' })).toThrow(/clientId/);
-    expect(() => createServiceTokenProvider({ ...base, tokenUrl: 'not a url' })).toThrow(/tokenUrl/);
-    const tokens = createServiceTokenProvider(base);
-    expect(() => tokens.invalidate([])).toThrow(/scope/);
+    const offline = h.client({ tokens: createServiceTokenProvider({ clientId: 'x', tokenUrl: `${dead.url}/token`, signer, userAgent: UA }) });
+    const net = await rejection(offline.ags.postScore(li.id, score('learner-1')));
+    expect(net).toMatchObject({ code: 'ags_platform_unavailable', retryable: true, details: { reason: 'network' } });
   });
 });

@@ -1,17 +1,9 @@
+import type { ServiceTokenProvider } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
-import {
-  AgsError,
-  AGS_SCOPES,
-  createAgsClient,
-  isAgsError,
-  lineItemServiceUrl,
-  parseLinkHeader,
-  scaleScore,
-  type ServiceTokenProvider,
-} from '../src/index.js';
+import { AgsError, AGS_SCOPES, createAgsClient, isAgsError, lineItemServiceUrl, scaleScore } from '../src/index.js';
 import { rejection, UA } from './helpers.js';
 
-describe('lineItemServiceUrl (pain 27)', () => {
+describe('lineItemServiceUrl', () => {
   it('inserts the segment into the path, before the query string', () => {
     expect(lineItemServiceUrl('https://moodle.example/mod/lti/services.php/2/lineitems/10/lineitem?type_id=7', 'scores')).toBe(
       'https://moodle.example/mod/lti/services.php/2/lineitems/10/lineitem/scores?type_id=7',
@@ -24,20 +16,6 @@ describe('lineItemServiceUrl (pain 27)', () => {
   it('rejects a relative or non-http URL', () => {
     expect(() => lineItemServiceUrl('/li/5', 'scores')).toThrow(TypeError);
     expect(() => lineItemServiceUrl('ftp://lms.example/li/5', 'scores')).toThrow(TypeError);
-  });
-});
-
-describe('parseLinkHeader', () => {
-  it('reads rel values, multiple rels and relative targets', () => {
-    const links = parseLinkHeader(
-      '<https://lms.example/li?page=2>; rel="next", </li?page=9>; rel="last prev" , <https://lms.example/li?page=1>;rel=first',
-      'https://lms.example/li?page=1',
-    );
-    expect(links.get('next')).toBe('https://lms.example/li?page=2');
-    expect(links.get('last')).toBe('https://lms.example/li?page=9');
-    expect(links.get('prev')).toBe('https://lms.example/li?page=9');
-    expect(links.get('first')).toBe('https://lms.example/li?page=1');
-    expect(parseLinkHeader(null, 'https://lms.example/').size).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import { importJWK, type CryptoKey, type JWK, type KeyObject } from 'jose';
 import { z } from 'zod';
+import { DOCUMENT_MAX_BYTES, isHttpError, send, type HttpError, type HttpResponse } from '@tether/http';
 import { CryptoError } from './errors.js';
 import { toPublicJwk } from './public-jwk.js';
 
@@ -68,7 +69,7 @@ export interface JwksDocument {
 
 const DEFAULTS = {
   timeoutMs: 5000,
-  maxBytes: 256 * 1024,
+  maxBytes: DOCUMENT_MAX_BYTES,
   minTtlMs: 60_000,
   maxTtlMs: 24 * 60 * 60 * 1000,
   defaultTtlMs: 10 * 60 * 1000,
@@ -238,117 +239,67 @@ interface FetchedJwks {
 async function fetchJwks(url: string, opts: FetchJwksOptions): Promise<FetchedJwks> {
   const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
   const maxBytes = opts.maxBytes ?? DEFAULTS.maxBytes;
-  const fetchImpl = opts.fetch ?? globalThis.fetch;
 
-  let parsedUrl: URL;
+  let res: HttpResponse;
   try {
-    parsedUrl = new URL(url);
-  } catch (err) {
-    throw new CryptoError('jwks_fetch_failed', 'JWKS URL is not a valid URL', { details: { url }, cause: err });
-  }
-  if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') {
-    throw new CryptoError('jwks_fetch_failed', 'JWKS URL must be http(s)', { details: { url } });
-  }
-
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
-  const timeout = (cause: unknown) =>
-    new CryptoError('jwks_timeout', `JWKS fetch did not complete within ${timeoutMs} ms`, {
-      details: { url, timeoutMs },
-      cause,
+    res = await send({
+      url,
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      userAgent: opts.userAgent,
+      timeoutMs,
+      maxBytes,
+      // A redirect could move us to a host the admin never configured: refused (the default).
+      ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
     });
+  } catch (err) {
+    if (isHttpError(err)) throw jwksFetchError(err, url, timeoutMs, maxBytes);
+    throw err;
+  }
+  if (!res.ok) {
+    throw new CryptoError('jwks_fetch_failed', `JWKS URL answered HTTP ${res.status}`, { details: { url, status: res.status } });
+  }
 
+  let json: unknown;
   try {
-    let res: Response;
-    try {
-      res = await fetchImpl(parsedUrl.href, {
-        method: 'GET',
-        headers: { 'user-agent': opts.userAgent, accept: 'application/json' },
-        // A redirect could move us to a host the admin never configured: refuse it.
-        redirect: 'manual',
-        signal: controller.signal,
-      });
-    } catch (err) {
-      if (timedOut) throw timeout(err);
-      throw new CryptoError('jwks_fetch_failed', 'JWKS fetch failed (network error)', { details: { url }, cause: err });
-    }
-
-    if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
-      await discard(res);
-      throw new CryptoError('jwks_fetch_failed', 'JWKS URL answered with a redirect; configure the final URL instead', {
-        details: { url, status: res.status, location: res.headers.get('location') },
-      });
-    }
-    if (!res.ok) {
-      await discard(res);
-      throw new CryptoError('jwks_fetch_failed', `JWKS URL answered HTTP ${res.status}`, { details: { url, status: res.status } });
-    }
-
-    // Cheap early refusal when the server tells us the size up front.
-    const declared = res.headers.get('content-length');
-    if (declared !== null && Number(declared) > maxBytes) {
-      await discard(res);
-      throw new CryptoError('jwks_too_large', `JWKS response is larger than ${maxBytes} bytes`, {
-        details: { url, maxBytes, contentLength: Number(declared) },
-      });
-    }
-
-    let body: Uint8Array;
-    try {
-      body = await readLimited(res, maxBytes, url);
-    } catch (err) {
-      if (err instanceof CryptoError) throw err;
-      if (timedOut) throw timeout(err);
-      throw new CryptoError('jwks_fetch_failed', 'JWKS response body could not be read', { details: { url }, cause: err });
-    }
-
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-    } catch (err) {
-      throw new CryptoError('jwks_invalid', 'JWKS response is not JSON', { details: { url, status: res.status }, cause: err });
-    }
-    const doc = jwksDocumentSchema.safeParse(json);
-    if (!doc.success) {
-      throw new CryptoError('jwks_invalid', 'JWKS response has no "keys" array of objects', { details: { url } });
-    }
-    return { keys: doc.data.keys, cacheControl: res.headers.get('cache-control') };
-  } finally {
-    clearTimeout(timer);
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body));
+  } catch (err) {
+    throw new CryptoError('jwks_invalid', 'JWKS response is not JSON', { details: { url, status: res.status }, cause: err });
   }
+  const doc = jwksDocumentSchema.safeParse(json);
+  if (!doc.success) {
+    throw new CryptoError('jwks_invalid', 'JWKS response has no "keys" array of objects', { details: { url } });
+  }
+  return { keys: doc.data.keys, cacheControl: res.headers.get('cache-control') };
 }
 
-/** Reads the body chunk by chunk, aborting as soon as it exceeds maxBytes. */
-async function readLimited(res: Response, maxBytes: number, url: string): Promise<Uint8Array> {
-  if (res.body === null) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new CryptoError('jwks_too_large', `JWKS response is larger than ${maxBytes} bytes`, { details: { url, maxBytes } });
+/** The HTTP client's failure in this module's vocabulary. */
+function jwksFetchError(err: HttpError, url: string, timeoutMs: number, maxBytes: number): CryptoError {
+  switch (err.code) {
+    case 'http_invalid_url':
+      return new CryptoError('jwks_fetch_failed', err.reason === 'not_http' ? 'JWKS URL must be http(s)' : 'JWKS URL is not a valid URL', {
+        details: { url },
+        cause: err,
+      });
+    case 'http_timeout':
+      return new CryptoError('jwks_timeout', `JWKS fetch did not complete within ${timeoutMs} ms`, { details: { url, timeoutMs }, cause: err });
+    case 'http_too_large': {
+      const contentLength = err.details['contentLength'];
+      return new CryptoError('jwks_too_large', `JWKS response is larger than ${maxBytes} bytes`, {
+        details: { url, maxBytes, ...(typeof contentLength === 'number' ? { contentLength } : {}) },
+        cause: err,
+      });
     }
-    chunks.push(value);
+    case 'http_redirect_refused': {
+      const location = err.details['location'];
+      return new CryptoError('jwks_fetch_failed', 'JWKS URL answered with a redirect; configure the final URL instead', {
+        details: { url, status: err.status ?? null, location: typeof location === 'string' ? location : null },
+        cause: err,
+      });
+    }
+    case 'http_network':
+      return new CryptoError('jwks_fetch_failed', 'JWKS fetch failed (network error)', { details: { url }, cause: err });
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
-
-async function discard(res: Response): Promise<void> {
-  await res.body?.cancel().catch(() => undefined);
 }
 
 function ttlFrom(cacheControl: string | null, cfg: { minTtlMs: number; maxTtlMs: number; defaultTtlMs: number }): number {

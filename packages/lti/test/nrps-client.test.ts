@@ -2,7 +2,6 @@
 // lenient validation, transport failures. A scripted fetch stands in for the platform.
 import { describe, expect, it } from 'vitest';
 import { NRPS_MEDIA_TYPE, NRPS_SCOPE, fetchMemberships, isNrpsError, type AccessTokenSource, type NrpsError } from '../src/index.js';
-import { parseLinkHeader } from '../src/nrps/link-header.js';
 import { parseMembershipPage } from '../src/nrps/membership-container.js';
 
 const UA = 'tether-test/1.0';
@@ -62,35 +61,6 @@ async function rejection(p: Promise<unknown>): Promise<NrpsError> {
   }
   throw new Error('expected the call to fail');
 }
-
-// ------------------------------------------------------------------ Link header
-
-describe('parseLinkHeader', () => {
-  it('reads several links, quoted and bare rels, several rels per link, commas and semicolons inside quotes', () => {
-    const header =
-      '<https://lms.example/a?page=1>; rel="current",<https://lms.example/a?page=2>; title="p, 2; next"; rel="next last", ' +
-      '<https://lms.example/a?page=1>; REL=first, <https://lms.example/d?since=9>; rel=differences';
-    const links = parseLinkHeader(header, 'https://lms.example/a');
-    expect(links.map((l) => [l.href, l.rels])).toEqual([
-      ['https://lms.example/a?page=1', ['current']],
-      ['https://lms.example/a?page=2', ['next', 'last']],
-      ['https://lms.example/a?page=1', ['first']],
-      ['https://lms.example/d?since=9', ['differences']],
-    ]);
-    expect(links[1]!.params.get('title')).toBe('p, 2; next');
-  });
-
-  it('resolves relative targets against the request URL and keeps unresolvable ones as href: null', () => {
-    const links = parseLinkHeader('</x/memberships?page=2>; rel="next", <?page=3>; rel="last", <http://[bad>; rel="prev"', 'https://lms.example/x/memberships?page=1');
-    expect(links.map((l) => l.href)).toEqual(['https://lms.example/x/memberships?page=2', 'https://lms.example/x/memberships?page=3', null]);
-  });
-
-  it('keeps the first rel of a link (RFC 8288) and skips junk between links', () => {
-    const links = parseLinkHeader('garbage, <https://a.example/1>; rel="next"; rel="prev" , ,<https://a.example/2>;rel=prev', 'https://a.example/');
-    expect(links.map((l) => l.rels)).toEqual([['next'], ['prev']]);
-    expect(parseLinkHeader(null, 'https://a.example/')).toEqual([]);
-  });
-});
 
 // ------------------------------------------------------------------ validation
 

@@ -2,10 +2,9 @@
 // creates its passback, so the passback is queued exactly when its job exists.
 import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
-import { PASSBACK_QUEUE_NAME, type Database, type PassbackQueue } from '@tether/db';
+import type { Database, PassbackQueue } from '@tether/db';
+import { PASSBACK_QUEUE_NAME } from './queue-names.js';
 import { createEnqueueOnlyQueue, ensureQueue, sendJob, type EnqueueOnly, type QueueSettings } from './pg-boss.js';
-
-export { PGBOSS_SCHEMA, kyselyBossDb } from './pg-boss.js';
 
 export interface PassbackJobData {
   passbackId: string;

@@ -1,11 +1,126 @@
 // What every Tether queue shares: pg-boss 10 in schema `pgboss` of Tether's own database
 // (the embedded engine included), talking through a Kysely pool or transaction — so a job
-// can be written in the same transaction as the row it works on.
+// can be written in the same transaction as the row it works on. One pg-boss per process:
+// the runtime starts it once (startJobQueue) for all its queues and workers; enqueue-only
+// users (the dashboard) share one per database.
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { Database } from '@tether/db';
 
 export const PGBOSS_SCHEMA = 'pgboss';
+
+type BossTarget = { db: Kysely<Database> } | { connectionString: string; max?: number };
+
+/** The one place a PgBoss is constructed: schema, migration and housekeeping settings. */
+function newBoss(target: BossTarget, run: { supervise: boolean; schedule: boolean; maintenanceIntervalSeconds?: number }): PgBoss {
+  return new PgBoss({
+    ...('db' in target ? { db: kyselyBossDb(target.db) } : { connectionString: target.connectionString, max: target.max ?? 2 }),
+    schema: PGBOSS_SCHEMA,
+    migrate: true,
+    supervise: run.supervise,
+    schedule: run.schedule,
+    ...(run.maintenanceIntervalSeconds === undefined ? {} : { maintenanceIntervalSeconds: run.maintenanceIntervalSeconds }),
+  });
+}
+
+export interface JobQueueOptions {
+  db: Kysely<Database>;
+  /** Housekeeping (expired jobs back to retry, archiving): on where workers run. */
+  supervise: boolean;
+  /** Cron schedules fire here. */
+  schedule: boolean;
+  maintenanceIntervalSeconds?: number;
+  onError?: (err: Error) => void;
+}
+
+/** The process's job queue: one started pg-boss every queue and worker of the process uses. */
+export interface JobQueue {
+  readonly boss: PgBoss;
+  /** Waits for jobs in hand (up to timeoutMs; the rest come back after they expire), then stops. The pool stays open. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export async function startJobQueue(opts: JobQueueOptions): Promise<JobQueue> {
+  const boss = newBoss(
+    { db: opts.db },
+    {
+      supervise: opts.supervise,
+      schedule: opts.schedule,
+      ...(opts.maintenanceIntervalSeconds === undefined ? {} : { maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds }),
+    },
+  );
+  boss.on('error', (err) => opts.onError?.(err));
+  await boss.start();
+  let stopped: Promise<void> | undefined;
+  return {
+    boss,
+    stop(timeoutMs = 20_000) {
+      stopped ??= boss.stop({ graceful: true, close: false, wait: true, timeout: timeoutMs });
+      return stopped;
+    },
+  };
+}
+
+export interface QueueWorkerOptions {
+  /** Jobs handled at once (one pg-boss worker each). */
+  concurrency: number;
+  pollIntervalSec: number;
+}
+
+/** A queue's workers in this process. */
+export interface QueueWorker {
+  start(): Promise<void>;
+  /** Fetch now instead of at the next poll (new work from this process). */
+  wake(): void;
+  /** Fetches nothing new; waits for the jobs in hand up to timeoutMs. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * The one way Tether works a queue: pg-boss workers fetching one job at a time (with its retry
+ * metadata). The handler resolving completes the job; throwing fails it, and pg-boss retries
+ * it with the queue's backoff. A handler may also complete or fail the job itself (a
+ * completion after that is a no-op), then it must not throw.
+ */
+export function createQueueWorker<T extends object>(
+  boss: PgBoss,
+  name: string,
+  opts: QueueWorkerOptions,
+  handle: (job: PgBoss.JobWithMetadata<T>) => Promise<void>,
+): QueueWorker {
+  let ids: string[] = [];
+  const inHand = new Set<Promise<void>>();
+  return {
+    async start() {
+      for (let i = 0; i < opts.concurrency; i++) {
+        ids.push(
+          await boss.work<T>(name, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollIntervalSec }, async (jobs) => {
+            for (const job of jobs) {
+              const run = handle(job);
+              inHand.add(run);
+              try {
+                await run;
+              } finally {
+                inHand.delete(run);
+              }
+            }
+          }),
+        );
+      }
+    },
+    wake() {
+      for (const id of ids) boss.notifyWorker(id);
+    },
+    async stop(timeoutMs = 20_000) {
+      const stopping = ids;
+      ids = [];
+      await Promise.all(stopping.map((id) => boss.offWork({ id }).catch(() => undefined)));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...inHand]), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+    },
+  };
+}
 
 /** pg-boss's `db` option over a Kysely instance or transaction. */
 export function kyselyBossDb(db: Kysely<any> | Transaction<any>): PgBoss.Db {
@@ -61,9 +176,13 @@ export interface EnqueueOnly {
   close(): Promise<void>;
 }
 
+/** Enqueue-only bosses by database (or URL), shared by the queues of a process and counted. */
+const enqueueBosses = new Map<Kysely<Database> | string, { boss: PgBoss; users: number; started?: Promise<void> }>();
+
 /**
  * An enqueue-only queue for processes that do not run workers (the dashboard). Give it the
  * database URL (a small pool of its own) or an existing Kysely instance (shares its pool).
+ * Queues of one process on one database share one pg-boss, stopped when the last closes.
  * Given a transaction, the job is written through it without starting pg-boss: starting needs
  * other connections, and the embedded engine serves one transaction at a time. Otherwise
  * pg-boss starts lazily on the first enqueue (installing its schema if needed).
@@ -73,30 +192,40 @@ export function createEnqueueOnlyQueue(
   setup: (boss: PgBoss) => Promise<void>,
   send: (boss: PgBoss, id: string, o: EnqueueOptions) => Promise<void>,
 ): EnqueueOnly {
-  const boss = new PgBoss({
-    ...('db' in opts ? { db: kyselyBossDb(opts.db) } : { connectionString: opts.connectionString, max: opts.max ?? 2 }),
-    schema: PGBOSS_SCHEMA,
-    supervise: false,
-    schedule: false,
-    migrate: true,
-  });
-  boss.on('error', () => undefined);
-  let started: Promise<void> | undefined;
+  const key = 'db' in opts ? opts.db : opts.connectionString;
+  let shared = enqueueBosses.get(key);
+  if (shared === undefined) {
+    const boss = newBoss(opts, { supervise: false, schedule: false });
+    boss.on('error', () => undefined);
+    shared = { boss, users: 0 };
+    enqueueBosses.set(key, shared);
+  }
+  shared.users++;
+  const entry = shared;
+  const boss = entry.boss;
+  let ready: Promise<void> | undefined;
   const start = () =>
-    (started ??= (async () => {
-      await boss.start();
+    (ready ??= (async () => {
+      entry.started ??= boss.start().then(() => undefined);
+      await entry.started;
       await setup(boss);
     })().catch((e: unknown) => {
-      started = undefined;
+      ready = undefined;
+      entry.started = undefined;
       throw e;
     }));
+  let closed = false;
   return {
     async enqueue(id, o = {}) {
       if (!o.trx) await start();
       await send(boss, id, o);
     },
     async close() {
-      if (started) await started.catch(() => undefined);
+      if (closed) return;
+      closed = true;
+      if (--entry.users > 0) return;
+      enqueueBosses.delete(key);
+      if (entry.started) await entry.started.catch(() => undefined);
       await boss.stop({ graceful: false, close: true, wait: true }).catch(() => undefined);
     },
   };

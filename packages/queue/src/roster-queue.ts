@@ -3,7 +3,8 @@
 // `roster-resync`; its handler requests one sync per context synced before.
 import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
-import { ROSTER_QUEUE_NAME, ROSTER_RESYNC_QUEUE_NAME, type Database, type RosterQueue } from '@tether/db';
+import type { Database, RosterQueue } from '@tether/db';
+import { ROSTER_QUEUE_NAME, ROSTER_RESYNC_QUEUE_NAME } from './queue-names.js';
 import { createEnqueueOnlyQueue, ensureQueue, sendJob, type EnqueueOnly, type QueueSettings } from './pg-boss.js';
 
 export interface RosterJobData {

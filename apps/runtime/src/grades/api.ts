@@ -8,14 +8,13 @@
 // Errors are JSON `{ error: { code, message, fields? } }`: 400 invalid_request (fields name
 // the bad input), 401 unauthorized, 404 launch_not_found / attempt_not_found, 409
 // launch_not_landed / attempt_conflict, 422 ags_not_available.
-import { attemptDecision, findPassbackByAttemptKey, recordAttempt, verifyApiKey, type ApiKeySummary, type Launch } from '@tether/db';
+import { attemptDecision, findLaunchByRef, findPassbackByAttemptKey, recordAttempt, verifyApiKey, type ApiKeySummary } from '@tether/db';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
 
 type Env = { Variables: { apiKey: ApiKeySummary } };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Submission times this far in the future are refused: the LMS keeps the latest timestamp. */
 const MAX_FUTURE_MS = 5 * 60_000;
 
@@ -76,8 +75,8 @@ export function gradesApi(deps: RuntimeDeps) {
     }
     const input = parsed.data;
 
-    const launch = await findLaunch(deps, input.launch);
-    if (!launch || launch.workspace_id !== key.workspace_id) {
+    const launch = await findLaunchByRef(deps.db, key.workspace_id, input.launch);
+    if (!launch) {
       return apiError(c, 404, 'launch_not_found', `No launch "${input.launch}" in this workspace (use the correlation ID or launch ID of a launch).`, { launch: 'unknown launch' });
     }
     if (launch.status !== 'landed') {
@@ -138,12 +137,3 @@ export function gradesApi(deps: RuntimeDeps) {
   return app;
 }
 
-async function findLaunch(deps: RuntimeDeps, ref: string): Promise<Launch | undefined> {
-  const rows = await deps.db
-    .selectFrom('launches')
-    .selectAll()
-    .where((eb) => (UUID.test(ref) ? eb.or([eb('correlation_id', '=', ref), eb('id', '=', ref)]) : eb('correlation_id', '=', ref)))
-    .limit(2)
-    .execute();
-  return rows.find((r) => r.correlation_id === ref) ?? rows[0];
-}

@@ -1,12 +1,13 @@
-// The grade passback worker: N loops fetching `grade-passback` jobs from pg-boss and
-// delivering one passback each.
+// The grade passback worker: `grade-passback` jobs from pg-boss (the queue's workers, N at
+// once), one passback each.
 //
 // Per job: load the passback (a passback no longer `queued` is a no-op, so redeliveries are
 // harmless) → claim its key (still the best? else skipped as superseded; another passback of
 // the key being sent? wait) → resolve the line item (the launch's, or found/created in the
 // launch's container for the resource link) and its scoreMaximum → post the scaled score with
 // the timestamp fixed at the first claim → mark `sent` with the LMS status and the timeline
-// event in one transaction.
+// event in one transaction. The AGS client is made per delivery on the process's service
+// connector, so every delivery (and the roster sync) shares a platform's cached token.
 //
 // Failures: retryable AgsErrors (5xx, 429, network) and unexpected errors fail the job in
 // pg-boss, which retries it with exponential backoff (retryLimit / retryDelay of the queue);
@@ -15,12 +16,11 @@
 // rejected) mark the passback `failed` with the code and complete the job. When the process
 // dies mid-job, pg-boss hands the job out again once it expires (GRADE_JOB_EXPIRE_SEC).
 import { randomUUID } from 'node:crypto';
-import { AGS_SCOPES, isAgsError, scaleScore, type AgsClient } from '@tether/ags';
+import { AGS_SCOPES, createAgsClient, isAgsError, scaleScore, type AgsClient, type AgsErrorCode } from '@tether/ags';
+import { TetherError, type PassbackErrorCode, type TetherErrorOptions } from '@tether/errors';
 import {
-  PASSBACK_QUEUE_NAME,
   appendPassbackEvents,
   claimPassback,
-  findOrphanedPassbacks,
   loadPassbackWork,
   markPassbackFailed,
   markPassbackSent,
@@ -36,32 +36,34 @@ import {
   type PassbackWork,
   type Platform,
 } from '@tether/db';
+import { PASSBACK_QUEUE_NAME, PGBOSS_SCHEMA, createQueueWorker, findOrphanedPassbacks, kyselyBossDb, type PassbackJobData } from '@tether/queue';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
+import type { PlatformServiceTokens } from '../service-tokens.js';
 import type { PlatformDirectory } from '../platform-directory.js';
 import type { ScenarioDirectory } from '../scenario-directory.js';
-import type { AgsClientCache } from './ags-clients.js';
-import { PGBOSS_SCHEMA, kyselyBossDb, type PassbackJobData } from '@tether/queue';
 
-/** A failure that is not an AgsError but is known to be permanent. */
-export class PassbackError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** A failure found without an AGS call (or before one) that is known to be permanent. */
+class PassbackError extends TetherError<PassbackErrorCode | AgsErrorCode> {
+  override name = 'PassbackError';
+
+  constructor(code: PassbackErrorCode | AgsErrorCode, message: string, options: TetherErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 
 export interface GradeWorkerOptions {
   db: Kysely<Database>;
   boss: PgBoss;
-  ags: AgsClientCache;
+  /** Service tokens of a platform registration (the process's one connector). */
+  serviceTokens: PlatformServiceTokens;
+  userAgent: string;
+  fetch?: typeof fetch;
   platforms: PlatformDirectory;
   scenarios: ScenarioDirectory;
   logger: Logger;
   concurrency: number;
-  pollIntervalMs: number;
+  pollIntervalSec: number;
   /** The job expiry; also the length of a key's send lease. */
   leaseSec: number;
   maintenanceIntervalMs: number;
@@ -80,55 +82,24 @@ export function createGradeWorker(o: GradeWorkerOptions) {
   const MAX_TTL_MS = 10 * 60_000;
 
   let stopping = false;
-  let loops: Promise<void>[] = [];
-  let wakers = new Set<() => void>();
   let maintenance: NodeJS.Timeout | undefined;
   const stats = { processed: 0, sent: 0, failed: 0, retried: 0, skipped: 0 };
-
-  function wake() {
-    const w = wakers;
-    wakers = new Set();
-    for (const f of w) f();
-  }
-  function nap(ms: number) {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        wakers.delete(done);
-        resolve();
-      }
-      wakers.add(done);
-    });
-  }
-
-  async function loop(n: number) {
-    while (!stopping) {
-      let jobs: PgBoss.JobWithMetadata<PassbackJobData>[];
-      try {
-        jobs = await o.boss.fetch<PassbackJobData>(PASSBACK_QUEUE_NAME, { includeMetadata: true, batchSize: 1 });
-      } catch (e) {
-        if (!stopping) log.warn({ err: e, loop: n }, 'grade queue fetch failed');
-        await nap(o.pollIntervalMs);
-        continue;
-      }
-      const job = jobs[0];
-      if (!job) {
-        await nap(o.pollIntervalMs);
-        continue;
-      }
-      try {
-        await handle(job);
-      } catch (e) {
-        // The job stays active and comes back after it expires.
-        log.error({ err: e, jobId: job.id }, 'grade job handling failed');
-      }
+  const jobs = createQueueWorker<PassbackJobData>(o.boss, PASSBACK_QUEUE_NAME, { concurrency: o.concurrency, pollIntervalSec: o.pollIntervalSec }, async (job) => {
+    // Once this worker completed or failed the job itself, an error (recording the retry, say)
+    // must not fail it a second time: it is logged, and the reconcile sweep catches the rest.
+    const settled = { value: false };
+    try {
+      await handle(job, settled);
+    } catch (e) {
+      if (!settled.value) throw e; // pg-boss fails the job and retries it with backoff
+      log.error({ err: e, jobId: job.id }, 'grade job handling failed');
     }
-  }
+  });
 
-  async function handle(job: PgBoss.JobWithMetadata<PassbackJobData>) {
+  async function handle(job: PgBoss.JobWithMetadata<PassbackJobData>, settled: { value: boolean }) {
     const passbackId = job.data?.passbackId;
     if (typeof passbackId !== 'string') {
+      settled.value = true;
       await o.boss.complete(PASSBACK_QUEUE_NAME, job.id, { ignored: 'no passbackId' });
       return;
     }
@@ -156,6 +127,7 @@ export function createGradeWorker(o: GradeWorkerOptions) {
       }
     }
 
+    settled.value = true;
     if (outcome.kind === 'done') {
       await o.boss.complete(PASSBACK_QUEUE_NAME, job.id);
       return;
@@ -236,7 +208,12 @@ export function createGradeWorker(o: GradeWorkerOptions) {
     }
 
     try {
-      const { client } = o.ags.get(platform, launch);
+      const client = createAgsClient({
+        tokens: o.serviceTokens(platform, launch.deployment_id),
+        grantedScopes: launch.ags_scopes,
+        userAgent: o.userAgent,
+        ...(o.fetch ? { fetch: o.fetch } : {}),
+      });
       const p = claim.passback;
       let lineItemUrl = p.lineitem_url;
       let scoreGiven = p.score_given;
@@ -261,7 +238,6 @@ export function createGradeWorker(o: GradeWorkerOptions) {
       log.info({ passbackId: p.id, correlationId: ref.correlationId, lmsStatus: res.status, scoreGiven, scoreMaximum }, 'grade sent');
       return { kind: 'done' };
     } catch (e) {
-      if (isAgsError(e, 'ags_token_rejected')) o.ags.drop(platform, launch);
       // The caller records the failure or the retry, which gives the lease back; make sure
       // it is released even if recording fails.
       await releasePassbackLease(o.db, ref.id).catch(() => undefined);
@@ -347,29 +323,25 @@ export function createGradeWorker(o: GradeWorkerOptions) {
       });
       log.warn({ passbackId: orphan.id, jobState: orphan.jobState, jobId }, 'grade passback had no live job: re-queued');
     }
-    if (orphans.length) wake();
+    if (orphans.length) jobs.wake();
   }
 
   return {
-    start() {
+    async start() {
       stopping = false;
-      loops = Array.from({ length: o.concurrency }, (_, i) => loop(i));
+      await jobs.start();
       const runReconcile = () => void reconcile().catch((e) => log.warn({ err: e }, 'grade passback reconcile failed'));
       runReconcile();
       maintenance = setInterval(runReconcile, o.maintenanceIntervalMs);
       maintenance.unref();
     },
     /** New work from this process (after its transaction committed): fetch now instead of at the next poll. */
-    wake,
+    wake: () => jobs.wake(),
     /** Finishes the jobs in hand (up to timeoutMs), then returns; fetches nothing new. */
     async stop(timeoutMs = 20_000) {
       stopping = true;
       if (maintenance) clearInterval(maintenance);
-      wake();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(loops), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-      clearTimeout(timer);
-      loops = [];
+      await jobs.stop(timeoutMs);
     },
     stats: () => ({ ...stats }),
   };

@@ -1,15 +1,13 @@
-// Roster sync in the runtime process: pg-boss on the runtime's pool, the `roster-sync` queue,
+// Roster sync in the runtime process: the `roster-sync` queue (on the process's one pg-boss),
 // (unless ROSTER_WORKER=off) the worker draining it, and the scheduled re-sync
 // (ROSTER_RESYNC_CRON, UTC): a pg-boss schedule sending to `roster-resync`, whose handler
 // requests a sync of every context synced before (contexts with a sync already queued or
 // running are left alone).
-import type { ToolKeySet } from '@tether/crypto';
-import { ROSTER_RESYNC_QUEUE_NAME, ROSTER_SCHEDULE_ACTOR, listResyncTargets, requestRosterSync, type Database, type Kysely, type RosterQueue } from '@tether/db';
-import { DEFAULT_ROSTER_QUEUE_SETTINGS, PGBOSS_SCHEMA, ensureRosterQueue, kyselyBossDb, pgBossRosterQueue } from '@tether/queue';
-import PgBoss from 'pg-boss';
+import { ROSTER_SCHEDULE_ACTOR, listResyncTargets, requestRosterSync, type Database, type Kysely, type RosterQueue } from '@tether/db';
+import { DEFAULT_ROSTER_QUEUE_SETTINGS, ROSTER_RESYNC_QUEUE_NAME, createQueueWorker, ensureRosterQueue, pgBossRosterQueue, type JobQueue } from '@tether/queue';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config.js';
-import { createServiceTokenCache } from './tokens.js';
+import type { PlatformServiceTokens } from '../service-tokens.js';
 import { createRosterWorker, type RosterWorker } from './worker.js';
 
 export interface RosterService {
@@ -18,13 +16,15 @@ export interface RosterService {
   wake(): void;
   /** What the schedule runs (exposed for tests and the CLI): one sync request per context synced before. */
   resyncAll(): Promise<{ requested: number; skipped: number }>;
+  /** Stops the workers (a sync in hand finishes its current step); the job queue itself is the caller's. */
   close(): Promise<void>;
 }
 
 export async function startRosterService(opts: {
   config: RuntimeConfig;
   db: Kysely<Database>;
-  keys: ToolKeySet;
+  jobs: JobQueue;
+  serviceTokens: PlatformServiceTokens;
   logger: Logger;
   userAgent: string;
   fetch?: typeof fetch;
@@ -33,15 +33,7 @@ export async function startRosterService(opts: {
   const log = opts.logger.child({ component: 'roster-service' });
   const workerOn = config.ROSTER_WORKER === 'on';
   const scheduleOn = workerOn && config.ROSTER_RESYNC_CRON !== 'off';
-  const boss = new PgBoss({
-    db: kyselyBossDb(opts.db),
-    schema: PGBOSS_SCHEMA,
-    migrate: true,
-    schedule: scheduleOn,
-    supervise: workerOn,
-  });
-  boss.on('error', (err) => opts.logger.warn({ err }, 'pg-boss error (rosters)'));
-  await boss.start();
+  const boss = opts.jobs.boss;
   await ensureRosterQueue(
     boss,
     { ...DEFAULT_ROSTER_QUEUE_SETTINGS, retryLimit: config.ROSTER_RETRY_LIMIT, retryDelaySec: config.ROSTER_RETRY_DELAY_SEC, expireInSeconds: config.ROSTER_JOB_EXPIRE_SEC },
@@ -67,7 +59,7 @@ export async function startRosterService(opts: {
     ? createRosterWorker({
         db: opts.db,
         boss,
-        tokens: createServiceTokenCache({ keys: opts.keys, userAgent: opts.userAgent, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
+        serviceTokens: opts.serviceTokens,
         logger: opts.logger,
         userAgent: opts.userAgent,
         maxPages: config.ROSTER_MAX_PAGES,
@@ -77,14 +69,16 @@ export async function startRosterService(opts: {
     : undefined;
   await worker?.start();
 
-  let resyncWorkId: string | undefined;
+  const resync = scheduleOn
+    ? createQueueWorker(boss, ROSTER_RESYNC_QUEUE_NAME, { concurrency: 1, pollIntervalSec: 30 }, async () => {
+        const r = await resyncAll();
+        log.info(r, 'scheduled roster re-sync requested');
+        worker?.wake();
+      })
+    : undefined;
   if (scheduleOn) {
     await boss.schedule(ROSTER_RESYNC_QUEUE_NAME, config.ROSTER_RESYNC_CRON, {}, { tz: 'UTC' });
-    resyncWorkId = await boss.work(ROSTER_RESYNC_QUEUE_NAME, { pollingIntervalSeconds: 30 }, async () => {
-      const r = await resyncAll();
-      log.info(r, 'scheduled roster re-sync requested');
-      worker?.wake();
-    });
+    await resync?.start();
   } else if (workerOn) {
     // ROSTER_RESYNC_CRON=off: remove a schedule an earlier start installed.
     await boss.unschedule(ROSTER_RESYNC_QUEUE_NAME).catch(() => undefined);
@@ -99,10 +93,9 @@ export async function startRosterService(opts: {
     async close() {
       if (closed) return;
       closed = true;
-      if (resyncWorkId) await boss.offWork({ id: resyncWorkId }).catch(() => undefined);
+      await resync?.stop().catch(() => undefined);
+      // A sync in hand finishes its current step (its job comes back if cut short).
       await worker?.stop().catch(() => undefined);
-      // Graceful: a sync in hand finishes its current step (its job comes back if cut short).
-      await boss.stop({ graceful: true, close: false, wait: true, timeout: 20_000 }).catch((err) => opts.logger.warn({ err }, 'pg-boss stop failed (rosters)'));
     },
   };
 }

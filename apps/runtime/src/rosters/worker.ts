@@ -6,7 +6,7 @@
 // (provisioning is idempotent) → finishRosterSync deactivates members the complete roster no
 // longer lists (never after a truncated read).
 //
-// Differences (LTI-NOTES §2.5): a sync finished un-truncated stores the `rel="differences"`
+// Differences: a sync finished un-truncated stores the `rel="differences"`
 // URL it got. A SCHEDULED sync of a context whose last completed sync stored one reads that URL
 // instead (`mode: 'differences'`): the changes since then, applied as usual (Active ⇒ active,
 // Inactive/Deleted ⇒ inactive), nobody unseen deactivated; it stores the new differences URL.
@@ -18,11 +18,12 @@
 // `queued` with the error so the dashboard shows it. A retry reads from page 1 again. The last
 // try, and permanent NrpsErrors (scope missing, not found, token refused, invalid response),
 // mark the sync `failed` with the code.
+import { TetherError, type RosterSyncErrorCode, type TetherErrorOptions } from '@tether/errors';
 import { fetchMemberships, isNrpsError, type NrpsError } from '@tether/lti';
 import {
-  ROSTER_QUEUE_NAME,
   applyRosterPage,
   failRosterSync,
+  findPlatformAcrossWorkspaces,
   finishRosterSync,
   noteRosterRetry,
   rosterDifferencesSource,
@@ -31,15 +32,16 @@ import {
   type Database,
   type Kysely,
 } from '@tether/db';
-import type { RosterJobData } from '@tether/queue';
+import { ROSTER_QUEUE_NAME, createQueueWorker, type RosterJobData } from '@tether/queue';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { ServiceTokenCache } from './tokens.js';
+import type { PlatformServiceTokens } from '../service-tokens.js';
 
 export interface RosterWorkerOptions {
   db: Kysely<Database>;
   boss: PgBoss;
-  tokens: ServiceTokenCache;
+  /** Service tokens of a platform registration (the process's one connector). */
+  serviceTokens: PlatformServiceTokens;
   logger: Logger;
   userAgent: string;
   maxPages: number;
@@ -47,12 +49,12 @@ export interface RosterWorkerOptions {
   fetch?: typeof fetch;
 }
 
-class RosterSyncError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** A failure that is not an NrpsError but is known to be permanent. */
+class RosterSyncError extends TetherError<RosterSyncErrorCode> {
+  override name = 'RosterSyncError';
+
+  constructor(code: RosterSyncErrorCode, message: string, options: TetherErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 
@@ -64,7 +66,6 @@ function differencesRefused(e: unknown): e is NrpsError {
 export function createRosterWorker(o: RosterWorkerOptions) {
   const log = o.logger.child({ component: 'roster-worker' });
   const stats = { processed: 0, done: 0, failed: 0, retried: 0 };
-  let workId: string | undefined;
 
   async function handle(job: PgBoss.JobWithMetadata<RosterJobData>): Promise<void> {
     const syncId = job.data?.syncId;
@@ -73,12 +74,12 @@ export function createRosterWorker(o: RosterWorkerOptions) {
     const sync = await startRosterSync(o.db, syncId);
     if (!sync) return; // finished already
     try {
-      const platform = await o.db.selectFrom('platforms').selectAll().where('id', '=', sync.platform_id).executeTakeFirst();
+      const platform = await findPlatformAcrossWorkspaces(o.db, sync.platform_id);
       if (!platform) throw new RosterSyncError('platform_not_found', 'The platform of this course was removed from Tether.');
-      const tokens = o.tokens.get(platform, sync.deployment_id);
+      const tokens = o.serviceTokens(platform, sync.deployment_id);
       const read = (url: string) =>
         fetchMemberships(url, {
-          tokens: { getToken: (s) => tokens.getToken(s), invalidate: (s, t) => tokens.invalidate(s, t) },
+          tokens,
           userAgent: o.userAgent,
           maxPages: o.maxPages,
           ...(o.fetch ? { fetch: o.fetch } : {}),
@@ -86,7 +87,7 @@ export function createRosterWorker(o: RosterWorkerOptions) {
             await applyRosterPage(o.db, { sync, issuer: platform.issuer, members: page.members });
           },
         });
-      try {
+      {
         const differencesUrl = await rosterDifferencesSource(o.db, sync);
         let result: Awaited<ReturnType<typeof read>> | undefined;
         if (differencesUrl) {
@@ -108,9 +109,6 @@ export function createRosterWorker(o: RosterWorkerOptions) {
           { syncId, contextId: sync.context_id, mode: done.mode, pages: result.pages, added: done.added, updated: done.updated, deactivated: done.deactivated, truncated: done.truncated },
           'roster synced',
         );
-      } catch (e) {
-        if (isNrpsError(e, 'nrps_token_rejected')) o.tokens.drop(platform, sync.deployment_id);
-        throw e;
       }
     } catch (e) {
       const permanent = e instanceof RosterSyncError || (isNrpsError(e) && !e.retryable);
@@ -130,20 +128,13 @@ export function createRosterWorker(o: RosterWorkerOptions) {
     }
   }
 
+  const jobs = createQueueWorker<RosterJobData>(o.boss, ROSTER_QUEUE_NAME, { concurrency: 1, pollIntervalSec: o.pollIntervalSec }, handle);
+
   return {
-    async start() {
-      workId = await o.boss.work<RosterJobData>(ROSTER_QUEUE_NAME, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: o.pollIntervalSec }, async (jobs) => {
-        for (const job of jobs) await handle(job);
-      });
-    },
-    async stop() {
-      if (workId) await o.boss.offWork({ id: workId });
-      workId = undefined;
-    },
+    start: () => jobs.start(),
+    stop: () => jobs.stop(),
     /** New work from this process (after its transaction committed): fetch now instead of at the next poll. */
-    wake() {
-      if (workId) o.boss.notifyWorker(workId);
-    },
+    wake: () => jobs.wake(),
     stats: () => ({ ...stats }),
   };
 }

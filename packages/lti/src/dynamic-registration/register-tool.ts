@@ -1,8 +1,8 @@
 // Step 3b: POST the registration to the platform and read back what it created.
+import { isHttpError, send, type HttpResponse } from '@tether/http';
 import { DEFAULT_REGISTER_TIMEOUT_MS, LTI_PLATFORM_CONFIGURATION, LTI_TOOL_CONFIGURATION, MAX_REGISTRATION_RESPONSE_BYTES } from './constants.js';
 import type { RegistrationRequestBody } from './build-registration-request.js';
 import { PLATFORM_BODY_MAX_BYTES, RegistrationError } from './errors.js';
-import { describeNetworkError, isAbort, readErrorBody, readTextLimited } from './http.js';
 import { summarisePlatformError } from './platform-error-message.js';
 import type { PlatformConfiguration } from './validate-platform-configuration.js';
 
@@ -39,50 +39,44 @@ export async function registerTool(
   body: RegistrationRequestBody,
   opts: RegisterToolOptions,
 ): Promise<RegisteredTool> {
-  const doFetch = opts.fetch ?? fetch;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS;
   const endpoint = config.registration_endpoint;
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/json',
-    'user-agent': opts.userAgent,
-  };
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   // Capitalised scheme: Blackboard has refused `bearer`.
   if (opts.registrationToken) headers.authorization = `Bearer ${opts.registrationToken}`;
 
-  const signal = AbortSignal.timeout(timeoutMs);
-  let res: Response;
-  let text: string;
+  let res: HttpResponse;
   try {
-    // No redirect following: re-POSTing the token elsewhere is never what the admin approved.
-    res = await doFetch(endpoint, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'manual', signal });
-    if (res.status !== 200 && res.status !== 201) {
-      if (res.status >= 200 && res.status < 300) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new RegistrationError('registration_response_invalid', `registration endpoint answered HTTP ${res.status}, expected 200 or 201`, {
-          status: res.status,
-        });
-      }
-      const platformBody = await readErrorBody(res, PLATFORM_BODY_MAX_BYTES * 4);
-      const summary = summarisePlatformError(res.status, platformBody);
-      throw new RegistrationError('registration_rejected', `registration rejected (HTTP ${res.status}): ${summary.message}`, {
-        status: res.status,
-        platformBody,
-        ...(summary.field === undefined ? {} : { field: summary.field }),
-      });
-    }
-    const read = await readTextLimited(res, MAX_REGISTRATION_RESPONSE_BYTES);
-    if (!read.ok) {
-      throw new RegistrationError('registration_response_invalid', `registration answer larger than ${MAX_REGISTRATION_RESPONSE_BYTES} bytes`, {
-        status: res.status,
-      });
-    }
-    text = read.text;
+    // No redirect following (the default): re-POSTing the token elsewhere is never what the admin approved.
+    res = await send({
+      url: endpoint,
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      userAgent: opts.userAgent,
+      timeoutMs,
+      maxBytes: MAX_REGISTRATION_RESPONSE_BYTES,
+      maxErrorBytes: PLATFORM_BODY_MAX_BYTES * 4,
+      ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+    });
   } catch (err) {
-    if (err instanceof RegistrationError) throw err;
-    const why = isAbort(err, signal) ? `no complete answer within ${timeoutMs} ms` : `request failed (${describeNetworkError(err)})`;
+    if (!isHttpError(err)) throw err;
+    if (err.code === 'http_redirect_refused' && err.status !== undefined) throw rejected(err.status, '');
+    if (err.code === 'http_too_large') {
+      throw new RegistrationError('registration_response_invalid', `registration answer larger than ${MAX_REGISTRATION_RESPONSE_BYTES} bytes`, {
+        ...(err.status === undefined ? {} : { status: err.status }),
+      });
+    }
+    const why = err.code === 'http_timeout' ? `no complete answer within ${timeoutMs} ms` : `request failed (${String(err.details['error'] ?? err.message)})`;
     throw new RegistrationError('registration_unreachable', `registration endpoint ${endpoint}: ${why}`, { cause: err });
   }
+  if (!res.ok) throw rejected(res.status, res.text);
+  if (res.status !== 200 && res.status !== 201) {
+    throw new RegistrationError('registration_response_invalid', `registration endpoint answered HTTP ${res.status}, expected 200 or 201`, {
+      status: res.status,
+    });
+  }
+  const text = res.text;
 
   const invalid = (message: string, field?: string) =>
     new RegistrationError('registration_response_invalid', message, {
@@ -134,6 +128,15 @@ export async function registerTool(
   if (platform.version !== undefined) registered.productVersion = platform.version;
   if (config.authorization_server !== undefined) registered.tokenAudience = config.authorization_server;
   return registered;
+}
+
+function rejected(status: number, platformBody: string): RegistrationError {
+  const summary = summarisePlatformError(status, platformBody);
+  return new RegistrationError('registration_rejected', `registration rejected (HTTP ${status}): ${summary.message}`, {
+    status,
+    platformBody,
+    ...(summary.field === undefined ? {} : { field: summary.field }),
+  });
 }
 
 /** IDs are strings in the spec; some platforms emit numbers. Empty means absent. */

@@ -1,4 +1,5 @@
 // Names and Role Provisioning Services 2.0: the wire constants and client defaults.
+import { OUTBOUND_TIMEOUT_MS } from '@tether/http';
 import { NRPS_SCOPE } from '../claims.js';
 
 /** `https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly` (same binding as claims.ts). */
@@ -11,7 +12,7 @@ export const NRPS_MEDIA_TYPE = 'application/vnd.ims.lti-nrps.v2.membershipcontai
 export const NRPS_DEFAULT_MAX_PAGES = 100;
 
 /** Default time budget of one page request (headers and body). */
-export const NRPS_DEFAULT_TIMEOUT_MS = 10_000;
+export const NRPS_DEFAULT_TIMEOUT_MS = OUTBOUND_TIMEOUT_MS;
 
 /** Largest page body read; a bigger answer is refused as `nrps_invalid_response`. */
 export const NRPS_MAX_PAGE_BYTES = 16 * 1024 * 1024;

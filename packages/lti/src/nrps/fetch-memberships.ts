@@ -1,6 +1,7 @@
 // GET a context's memberships and every page after it. One call = one complete roster, or an
 // explicit `truncated: true`, or an error — never a silently partial roster.
-import { describeNetworkError, readErrorBody, readTextLimited } from '../dynamic-registration/http.js';
+import { bodyExcerpt, isHttpError, parseLinkHeader, retryAfterSec, type HttpError, type HttpResponse, type LinkTarget } from '@tether/http';
+import { authorisedRequest, isServiceTokenError, type AccessTokenSource, type ServiceTokenError } from '../service/index.js';
 import {
   NRPS_BODY_EXCERPT_CHARS,
   NRPS_DEFAULT_MAX_PAGES,
@@ -10,18 +11,9 @@ import {
   NRPS_SCOPE,
 } from './constants.js';
 import { NrpsError, type NrpsErrorDetails } from './errors.js';
-import { linksWithRel, parseLinkHeader } from './link-header.js';
 import { parseMembershipPage, type NrpsContext, type NrpsMember } from './membership-container.js';
 
-/**
- * Where access tokens come from: structurally what `createServiceTokenProvider` of @tether/ags
- * returns (a cache keyed by registration and scope set).
- */
-export interface AccessTokenSource {
-  getToken(scopes: string[]): Promise<{ accessToken: string }>;
-  /** Drop the cached token for these scopes (only if it is still `accessToken`, when given). */
-  invalidate(scopes: string[], accessToken?: string): void;
-}
+export type { AccessTokenSource };
 
 export interface NrpsPage {
   /** This page's members, in the platform's order. */
@@ -71,12 +63,6 @@ export interface MembershipsResult {
   nextUrl: string | null;
 }
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
 export async function fetchMemberships(url: string, opts: FetchMembershipsOptions): Promise<MembershipsResult> {
   const first = checkUrl(url);
   const o = checkOptions(opts);
@@ -120,19 +106,19 @@ export async function fetchMemberships(url: string, opts: FetchMembershipsOption
     }
 
     const links = parseLinkHeader(res.headers.get('link'), pageUrl);
-    const nextLink = linksWithRel(links, 'next')[0];
+    const nextLink = links.next;
     let following: string | null = null;
     if (nextLink !== undefined) {
-      following = sameOriginLink(nextLink.href, nextLink.target, 'next', origin, where);
+      following = sameOriginLink(nextLink, 'next', origin, where);
       if (visited.has(following)) {
         throw new NrpsError('nrps_invalid_response', `Memberships paging loops: page ${pageNumber} links back to a page already read`, {
           details: { ...where, next: following },
         });
       }
     }
-    const diffLink = linksWithRel(links, 'differences')[0];
+    const diffLink = links.differences;
     if (diffLink !== undefined) {
-      differencesUrl = sameOriginLink(diffLink.href, diffLink.target, 'differences', origin, where);
+      differencesUrl = sameOriginLink(diffLink, 'differences', origin, where);
     }
 
     pages = pageNumber;
@@ -219,8 +205,7 @@ function decodeName(raw: string): string {
 }
 
 function sameOriginLink(
-  href: string | null,
-  target: string,
+  { href, target }: LinkTarget,
   rel: 'next' | 'differences',
   origin: string,
   where: { url: string; pageNumber: number },
@@ -242,95 +227,87 @@ function sameOriginLink(
 
 // ------------------------------------------------------------------ HTTP
 
-/** One page: Bearer token, Accept, User-Agent; on 401 one retry with a fresh token; status → error. */
-async function authorisedGet(url: string, pageNumber: number, o: CheckedOptions): Promise<Answer> {
-  const scopes = (): string[] => [NRPS_SCOPE];
-  let token = await getAccessToken(o.tokens, scopes());
-  let res = await get(url, token, pageNumber, o);
-  if (res.status === 401) {
-    // Expired or revoked before the cache noticed: drop it (only if nobody refreshed it yet),
-    // get a new one and try once more. A second 401 will not change by retrying.
-    o.tokens.invalidate(scopes(), token);
-    token = await getAccessToken(o.tokens, scopes());
-    res = await get(url, token, pageNumber, o);
-    if (res.status === 401) {
-      throw new NrpsError('nrps_token_rejected', `GET ${url} answered 401 even with a freshly issued access token`, {
-        status: 401,
-        details: { url, pageNumber, body: excerpt(res.text), wwwAuthenticate: res.headers.get('www-authenticate') },
-      });
-    }
+/** One page through the service connector (Bearer token, 401 → fresh token → one retry); status → error. */
+async function authorisedGet(url: string, pageNumber: number, o: CheckedOptions): Promise<HttpResponse> {
+  let res: HttpResponse;
+  try {
+    res = await authorisedRequest(
+      {
+        tokens: o.tokens,
+        scopes: [NRPS_SCOPE],
+        userAgent: o.userAgent,
+        fetch: o.fetch,
+        timeoutMs: o.timeoutMs,
+        maxBytes: NRPS_MAX_PAGE_BYTES,
+      },
+      // Redirects are refused: a redirect would carry the bearer token to a URL nobody configured.
+      { method: 'GET', url, accept: NRPS_MEDIA_TYPE },
+    );
+  } catch (err) {
+    if (isHttpError(err)) throw transportFailure(err, url, pageNumber, o.timeoutMs);
+    if (isServiceTokenError(err)) throw tokenFailure(err, url, pageNumber);
+    throw err;
   }
-  if (res.status >= 200 && res.status < 300) return res;
+  if (res.status === 401) {
+    throw new NrpsError('nrps_token_rejected', `GET ${url} answered 401 even with a freshly issued access token`, {
+      status: 401,
+      details: { url, pageNumber, body: excerpt(res.text), wwwAuthenticate: res.headers.get('www-authenticate') },
+    });
+  }
+  if (res.ok) return res;
   throw failure(url, pageNumber, res);
 }
 
-async function getAccessToken(tokens: AccessTokenSource, scopes: string[]): Promise<string> {
-  const t = await tokens.getToken(scopes);
-  if (t === null || typeof t !== 'object' || typeof t.accessToken !== 'string' || t.accessToken === '') {
-    throw new TypeError('fetchMemberships: tokens.getToken() returned no accessToken');
-  }
-  return t.accessToken;
-}
-
-/**
- * One GET under one time budget (headers and body). Redirects are not followed: a redirect
- * would carry the bearer token to a URL nobody configured.
- */
-async function get(url: string, accessToken: string, pageNumber: number, o: CheckedOptions): Promise<Answer> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, o.timeoutMs);
-  try {
-    const res = await o.fetch(url, {
-      method: 'GET',
-      headers: { accept: NRPS_MEDIA_TYPE, authorization: `Bearer ${accessToken}`, 'user-agent': o.userAgent },
-      redirect: 'manual',
-      signal: controller.signal,
-    });
-    if (res.status === 401) {
-      await res.body?.cancel().catch(() => undefined);
-      return { status: res.status, headers: res.headers, text: '' };
-    }
-    if (res.status < 200 || res.status >= 300) {
-      return { status: res.status, headers: res.headers, text: await readErrorBody(res, 8 * 1024) };
-    }
-    const body = await readTextLimited(res, NRPS_MAX_PAGE_BYTES);
-    if (!body.ok) {
-      throw new NrpsError('nrps_invalid_response', `Memberships page ${pageNumber} (${url}) is larger than ${NRPS_MAX_PAGE_BYTES} bytes`, {
-        status: res.status,
-        details: { url, pageNumber, maxBytes: NRPS_MAX_PAGE_BYTES },
+function transportFailure(err: HttpError, url: string, pageNumber: number, timeoutMs: number): NrpsError {
+  const where = { url, pageNumber };
+  switch (err.code) {
+    case 'http_timeout':
+      return new NrpsError('nrps_unavailable', `GET ${url} (memberships page ${pageNumber}) did not complete within ${timeoutMs} ms`, {
+        details: { ...where, reason: 'timeout', timeoutMs },
+        cause: err,
       });
-    }
-    return { status: res.status, headers: res.headers, text: body.text };
-  } catch (err) {
-    if (err instanceof NrpsError) throw err;
-    if (timedOut) {
-      throw new NrpsError('nrps_unavailable', `GET ${url} (memberships page ${pageNumber}) did not complete within ${o.timeoutMs} ms`, {
-        details: { url, pageNumber, reason: 'timeout', timeoutMs: o.timeoutMs },
+    case 'http_too_large':
+      return new NrpsError('nrps_invalid_response', `Memberships page ${pageNumber} (${url}) is larger than ${NRPS_MAX_PAGE_BYTES} bytes`, {
+        ...(err.status === undefined ? {} : { status: err.status }),
+        details: { ...where, maxBytes: NRPS_MAX_PAGE_BYTES },
+        cause: err,
+      });
+    case 'http_redirect_refused':
+      return new NrpsError('nrps_request_rejected', `GET ${url} answered a redirect (HTTP ${err.status}); not followed`, {
+        ...(err.status === undefined ? {} : { status: err.status }),
+        details: { ...where, body: '', location: (err.details['location'] as string | null | undefined) ?? null },
+        cause: err,
+      });
+    case 'http_network':
+    case 'http_invalid_url': {
+      const error = String(err.details['error'] ?? err.message);
+      return new NrpsError('nrps_unavailable', `GET ${url} (memberships page ${pageNumber}) failed (${error})`, {
+        details: { ...where, reason: 'network', error },
         cause: err,
       });
     }
-    throw new NrpsError('nrps_unavailable', `GET ${url} (memberships page ${pageNumber}) failed (${describeNetworkError(err)})`, {
-      details: { url, pageNumber, reason: 'network', error: describeNetworkError(err) },
-      cause: err,
-    });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
-function failure(url: string, pageNumber: number, res: Answer): NrpsError {
+/** The token endpoint's failure, as the memberships call that needed the token. */
+function tokenFailure(err: ServiceTokenError, url: string, pageNumber: number): NrpsError {
+  const code = err.code === 'service_token_rejected' ? 'nrps_token_rejected' : err.code === 'service_token_unavailable' ? 'nrps_unavailable' : 'nrps_invalid_response';
+  return new NrpsError(code, `No access token for GET ${url}: ${err.message}`, {
+    ...(err.status === undefined ? {} : { status: err.status }),
+    details: { url, pageNumber, reason: 'token', ...pickStrings(err.details, ['tokenUrl', 'error', 'error_description']) },
+    cause: err,
+  });
+}
+
+function pickStrings(details: Readonly<Record<string, unknown>>, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) if (typeof details[n] === 'string') out[n] = details[n];
+  return out;
+}
+
+function failure(url: string, pageNumber: number, res: HttpResponse): NrpsError {
   const status = res.status;
   const details: NrpsErrorDetails = { url, pageNumber, body: excerpt(res.text) };
-  if (status >= 300 && status < 400) {
-    return new NrpsError('nrps_request_rejected', `GET ${url} answered a redirect (HTTP ${status}); not followed`, {
-      status,
-      details: { ...details, location: res.headers.get('location') },
-    });
-  }
   if (status === 403) {
     return new NrpsError('nrps_scope_missing', `GET ${url} was refused (HTTP 403): the access token lacks ${NRPS_SCOPE}`, {
       status,
@@ -349,11 +326,6 @@ function failure(url: string, pageNumber: number, res: Answer): NrpsError {
   return new NrpsError('nrps_request_rejected', `GET ${url} was rejected (HTTP ${status})`, { status, details });
 }
 
-function retryAfterSec(headers: Headers): number | undefined {
-  const raw = headers.get('retry-after')?.trim();
-  return raw !== undefined && /^\d+$/.test(raw) ? Number.parseInt(raw, 10) : undefined;
-}
-
 function excerpt(text: string): string {
-  return text.length > NRPS_BODY_EXCERPT_CHARS ? `${text.slice(0, NRPS_BODY_EXCERPT_CHARS)}…` : text;
+  return bodyExcerpt(text, NRPS_BODY_EXCERPT_CHARS);
 }

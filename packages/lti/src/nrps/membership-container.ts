@@ -28,7 +28,7 @@ export interface NrpsContext {
   title?: string;
 }
 
-export interface MembershipPage {
+interface MembershipPage {
   /** The container `id` (the platform's URL of this page), when sent. */
   id: string | null;
   context: NrpsContext | null;

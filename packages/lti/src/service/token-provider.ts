@@ -1,10 +1,10 @@
+// The service-token provider of LTI Advantage (AGS, NRPS): OAuth2 client credentials with a
+// signed client assertion, one cached token per (token URL, client_id, scope set).
 import type { CryptoKey, KeyObject } from '@tether/crypto';
+import { bodyExcerpt as excerpt, isHttpError, OUTBOUND_TIMEOUT_MS, parseJsonBody as parseJson, requireUserAgent, retryAfterSec, send, type HttpError, type HttpResponse } from '@tether/http';
 import { z } from 'zod';
-import { createClientAssertion } from './client-assertion.js';
-import { CLIENT_ASSERTION_TYPE } from './constants.js';
-import { AgsError } from './errors.js';
-import { excerpt, fetchText, parseJson, requireUserAgent, retryAfterSec } from './http.js';
-import { parseHttpUrl } from './service-url.js';
+import { CLIENT_ASSERTION_TYPE, createClientAssertion } from './client-assertion.js';
+import { ServiceTokenError } from './errors.js';
 
 export interface ServiceToken {
   accessToken: string;
@@ -77,7 +77,8 @@ export interface ServiceTokenProvider {
 }
 
 const DEFAULT_SAFETY_MARGIN_SEC = 60;
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** A token answer is a few hundred bytes; anything near this is not one. */
+const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 /** Used when the platform leaves `expires_in` out (OAuth makes it optional); LTI platforms use 1 h. */
 const DEFAULT_EXPIRES_IN_SEC = 3600;
 
@@ -90,7 +91,7 @@ const tokenResponseSchema = z.looseObject({
 });
 
 /** Normalised scope set: deduplicated, sorted, so the cache key and the request agree. */
-export function normaliseScopes(scopes: readonly string[]): string[] {
+function normaliseScopes(scopes: readonly string[]): string[] {
   if (!Array.isArray(scopes) || scopes.length === 0) throw new TypeError('getToken: at least one scope is required');
   for (const s of scopes) {
     if (typeof s !== 'string' || s === '' || /\s/.test(s)) throw new TypeError('getToken: scopes must be non-empty strings without spaces');
@@ -106,7 +107,7 @@ export function normaliseScopes(scopes: readonly string[]): string[] {
  */
 export function createServiceTokenProvider(opts: ServiceTokenProviderOptions): ServiceTokenProvider {
   if (typeof opts.clientId !== 'string' || opts.clientId === '') throw new TypeError('createServiceTokenProvider: clientId is required');
-  const tokenUrl = parseHttpUrl(opts.tokenUrl, 'tokenUrl').toString();
+  const tokenUrl = parseTokenUrl(opts.tokenUrl);
   const audience = opts.audience ?? opts.tokenUrl;
   if (typeof audience !== 'string' || audience === '') throw new TypeError('createServiceTokenProvider: audience must be a non-empty string');
   if (typeof opts.signer !== 'function') throw new TypeError('createServiceTokenProvider: signer is required');
@@ -115,8 +116,7 @@ export function createServiceTokenProvider(opts: ServiceTokenProviderOptions): S
   if (!Number.isFinite(safetyMarginSec) || safetyMarginSec < 0) {
     throw new TypeError('createServiceTokenProvider: safetyMarginSec must be a non-negative number');
   }
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fetchImpl = opts.fetch ?? globalThis.fetch;
+  const timeoutMs = opts.timeoutMs ?? OUTBOUND_TIMEOUT_MS;
   const now = opts.now ?? Date.now;
   const cache: ServiceTokenCache = opts.cache ?? new Map<string, CachedServiceToken>();
   const inFlight = new Map<string, Promise<ServiceToken>>();
@@ -140,22 +140,28 @@ export function createServiceTokenProvider(opts: ServiceTokenProviderOptions): S
       client_assertion: assertion,
       scope: scopes.join(' '),
     }).toString();
-    const res = await fetchText(
-      fetchImpl,
-      tokenUrl,
-      {
+    let res: HttpResponse;
+    try {
+      res = await send({
+        url: tokenUrl,
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'user-agent': userAgent },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,
-      },
-      timeoutMs,
-    );
+        userAgent,
+        timeoutMs,
+        maxBytes: MAX_TOKEN_RESPONSE_BYTES,
+        ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+      });
+    } catch (err) {
+      if (isHttpError(err)) throw transportError(err, { tokenUrl, clientId: opts.clientId }, timeoutMs);
+      throw err;
+    }
     const receivedAt = now();
     const base = { tokenUrl, clientId: opts.clientId };
 
     if (res.status >= 500 || res.status === 429) {
       // Outages and rate limits pass; the same request may succeed later.
-      throw new AgsError('ags_platform_unavailable', `Token endpoint answered HTTP ${res.status}`, {
+      throw new ServiceTokenError('service_token_unavailable', `Token endpoint answered HTTP ${res.status}`, {
         status: res.status,
         details: { ...base, retryAfterSec: retryAfterSec(res.headers), body: excerpt(res.text) },
       });
@@ -164,8 +170,8 @@ export function createServiceTokenProvider(opts: ServiceTokenProviderOptions): S
       const err = parseJson(res.text) as { error?: unknown; error_description?: unknown } | undefined;
       const error = typeof err?.error === 'string' ? excerpt(err.error, 100) : undefined;
       const description = typeof err?.error_description === 'string' ? excerpt(err.error_description, 300) : undefined;
-      throw new AgsError(
-        'ags_token_rejected',
+      throw new ServiceTokenError(
+        'service_token_rejected',
         `Token endpoint refused the client assertion (HTTP ${res.status}${error ? `, ${error}` : ''}${description ? `: ${description}` : ''})`,
         {
           status: res.status,
@@ -176,7 +182,7 @@ export function createServiceTokenProvider(opts: ServiceTokenProviderOptions): S
 
     const parsed = tokenResponseSchema.safeParse(parseJson(res.text));
     if (!parsed.success) {
-      throw new AgsError('ags_invalid_response', 'Token endpoint answered 2xx without a usable access_token/token_type', {
+      throw new ServiceTokenError('service_token_invalid', 'Token endpoint answered 2xx without a usable access_token/token_type', {
         status: res.status,
         details: { ...base, issues: parsed.error.issues.map((i) => i.path.join('.') || i.message) },
       });
@@ -184,7 +190,7 @@ export function createServiceTokenProvider(opts: ServiceTokenProviderOptions): S
     const data = parsed.data;
     // RFC 6749 token types are case-insensitive: platforms send both `bearer` and `Bearer`.
     if (data.token_type.toLowerCase() !== 'bearer') {
-      throw new AgsError('ags_invalid_response', `Token endpoint issued a "${excerpt(data.token_type, 40)}" token; only Bearer is supported`, {
+      throw new ServiceTokenError('service_token_invalid', `Token endpoint issued a "${excerpt(data.token_type, 40)}" token; only Bearer is supported`, {
         status: res.status,
         details: { ...base, tokenType: excerpt(data.token_type, 40) },
       });
@@ -240,4 +246,45 @@ export function createServiceTokenProvider(opts: ServiceTokenProviderOptions): S
     invalidate,
     stats: () => ({ ...counters }),
   };
+}
+
+/** The HTTP client's failure as a token endpoint failure. */
+function transportError(err: HttpError, where: { tokenUrl: string; clientId: string }, timeoutMs: number): ServiceTokenError {
+  const status = err.status === undefined ? {} : { status: err.status };
+  switch (err.code) {
+    case 'http_timeout':
+      return new ServiceTokenError('service_token_unavailable', `Token endpoint did not answer within ${timeoutMs} ms`, {
+        details: { ...where, reason: 'timeout', timeoutMs },
+        cause: err,
+      });
+    case 'http_network':
+      return new ServiceTokenError('service_token_unavailable', 'Token endpoint could not be reached', {
+        details: { ...where, reason: 'network', error: String(err.details['error'] ?? '') },
+        cause: err,
+      });
+    case 'http_redirect_refused':
+      return new ServiceTokenError('service_token_rejected', `Token endpoint answered a redirect (HTTP ${err.status}); not followed`, {
+        ...status,
+        details: { ...where, location: (err.details['location'] as string | null | undefined) ?? null },
+        cause: err,
+      });
+    case 'http_too_large':
+    case 'http_invalid_url':
+      return new ServiceTokenError('service_token_invalid', `Token endpoint answer unusable: ${err.message}`, {
+        ...status,
+        details: { ...where, reason: err.reason ?? err.code },
+        cause: err,
+      });
+  }
+}
+
+function parseTokenUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new TypeError('createServiceTokenProvider: tokenUrl is not an absolute URL');
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new TypeError('createServiceTokenProvider: tokenUrl must be an http(s) URL');
+  return u.toString();
 }

@@ -1,5 +1,8 @@
 import { signJwt, type CryptoKey, type KeyObject } from '@tether/crypto';
-import { DEPLOYMENT_ID_CLAIM } from './constants.js';
+import { CLAIM } from '../claims.js';
+
+/** `client_assertion_type` of the client-credentials grant with a signed JWT. */
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** Lifetime of a client assertion. Platforms (and the sim) refuse more than 5 minutes. */
 export const CLIENT_ASSERTION_LIFETIME_SEC = 300;
@@ -22,7 +25,7 @@ export interface ClientAssertionInput {
  */
 export function createClientAssertion(input: ClientAssertionInput): Promise<string> {
   const payload: Record<string, unknown> = { iss: input.clientId, sub: input.clientId, aud: input.audience };
-  if (input.deploymentId !== undefined) payload[DEPLOYMENT_ID_CLAIM] = input.deploymentId;
+  if (input.deploymentId !== undefined) payload[CLAIM.deploymentId] = input.deploymentId;
   return signJwt(payload, {
     key: input.key,
     kid: input.kid,
