@@ -1,7 +1,7 @@
 // Platform lookups for login and launch, cached briefly per node. When a platform row
 // changes (an admin re-saved it), its cached JWKS is dropped: re-saving is how admins
 // refresh keys after an LMS rotation.
-import { listDeployments, type Database, type Kysely, type Platform } from '@tether/db';
+import { findPlatformAcrossWorkspaces, findPlatformsByIssuer, listDeployments, type Database, type Kysely, type Platform } from '@tether/db';
 import type { RemoteJwksResolver } from '@tether/crypto';
 
 export interface PlatformEntry {
@@ -11,7 +11,10 @@ export interface PlatformEntry {
 
 export type PlatformLookup = { ok: true; entry: PlatformEntry } | { ok: false; code: 'unknown_platform' | 'ambiguous_platform'; count: number };
 
-export function createPlatformDirectory(db: Kysely<Database>, jwks: RemoteJwksResolver, ttlMs = 10_000) {
+/** How long a node trusts its cached copy of a platform row (an admin's edit shows within this). */
+const PLATFORM_CACHE_TTL_MS = 10_000;
+
+export function createPlatformDirectory(db: Kysely<Database>, jwks: RemoteJwksResolver, ttlMs = PLATFORM_CACHE_TTL_MS) {
   const byId = new Map<string, { entry: PlatformEntry; expires: number }>();
   const byIssuer = new Map<string, { ids: string[]; expires: number }>();
   const seenVersion = new Map<string, number>();
@@ -35,9 +38,7 @@ export function createPlatformDirectory(db: Kysely<Database>, jwks: RemoteJwksRe
         const hit = byId.get(cached.ids[0]!);
         if (hit && hit.expires > Date.now()) return { ok: true, entry: hit.entry };
       }
-      let q = db.selectFrom('platforms').selectAll().where('issuer', '=', issuer);
-      if (clientId !== undefined) q = q.where('client_id', '=', clientId);
-      const rows = await q.limit(2).execute();
+      const rows = await findPlatformsByIssuer(db, issuer, clientId);
       if (rows.length === 0) return { ok: false, code: 'unknown_platform', count: 0 };
       if (rows.length > 1) return { ok: false, code: 'ambiguous_platform', count: rows.length };
       byIssuer.set(key, { ids: [rows[0]!.id], expires: Date.now() + ttlMs });
@@ -46,7 +47,7 @@ export function createPlatformDirectory(db: Kysely<Database>, jwks: RemoteJwksRe
     async findById(id: string): Promise<PlatformEntry | undefined> {
       const hit = byId.get(id);
       if (hit && hit.expires > Date.now()) return hit.entry;
-      const row = await db.selectFrom('platforms').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await findPlatformAcrossWorkspaces(db, id);
       return row ? load(row) : undefined;
     },
     /** After this node records a learned deployment, remember it without waiting for the TTL. */

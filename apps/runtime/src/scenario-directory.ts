@@ -1,8 +1,11 @@
 // Scenario lookups for routing and landing, cached briefly per node: every launch needs one,
 // and they change rarely (an edit shows up within the TTL).
-import { findScenarioByRef, type Database, type Kysely, type Scenario } from '@tether/db';
+import { findScenarioById, findScenarioByRef, type Database, type Kysely, type Scenario } from '@tether/db';
 
-export function createScenarioDirectory(db: Kysely<Database>, ttlMs = 5_000) {
+/** How long a node trusts its cached scenario lookups (an edit or removal shows within this). */
+const SCENARIO_CACHE_TTL_MS = 5_000;
+
+export function createScenarioDirectory(db: Kysely<Database>, ttlMs = SCENARIO_CACHE_TTL_MS) {
   const cache = new Map<string, { scenario: Scenario | undefined; expires: number }>();
   const get = async (key: string, load: () => Promise<Scenario | undefined>) => {
     const hit = cache.get(key);
@@ -18,7 +21,7 @@ export function createScenarioDirectory(db: Kysely<Database>, ttlMs = 5_000) {
   return {
     byRef: (workspaceId: string, ref: string) => get(`${workspaceId}\nref\n${ref}`, () => findScenarioByRef(db, workspaceId, ref)),
     byId: (workspaceId: string, id: string) =>
-      get(`${workspaceId}\nid\n${id}`, () => db.selectFrom('scenarios').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst()),
+      get(`${workspaceId}\nid\n${id}`, () => findScenarioById(db, workspaceId, id)),
   };
 }
 

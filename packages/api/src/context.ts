@@ -4,7 +4,7 @@
 // first admin membership.
 import type { TetherAuth } from '@tether/auth';
 import type { OneTimeTokens } from '@tether/crypto';
-import type { Database, Kysely, MemberRole, PassbackQueue, RosterQueue } from '@tether/db';
+import { findUserById, listUserWorkspaces, type Database, type Kysely, type MemberRole, type PassbackQueue, type RosterQueue } from '@tether/db';
 
 export const WORKSPACE_HEADER = 'x-tether-workspace';
 
@@ -44,17 +44,6 @@ export interface Context extends ApiDeps {
   activeWorkspace: WorkspaceMembership | null;
 }
 
-export async function loadMemberships(db: Kysely<Database>, userId: string): Promise<WorkspaceMembership[]> {
-  return db
-    .selectFrom('memberships as m')
-    .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
-    .select(['w.id', 'w.slug', 'w.name', 'm.role'])
-    .where('m.user_id', '=', userId)
-    .orderBy('m.created_at')
-    .orderBy('m.id')
-    .execute();
-}
-
 export function pickActiveWorkspace(memberships: WorkspaceMembership[], requestedSlug?: string | null): WorkspaceMembership | null {
   const slug = requestedSlug?.trim().toLowerCase();
   if (slug) {
@@ -69,13 +58,13 @@ const signedOut = (deps: ApiDeps): Context => ({ ...deps, user: null, membership
 /** Context for a known user id, without HTTP (tests, CLI, server-side jobs). Unknown user ⇒ signed out. */
 export async function createContextForUser(deps: ApiDeps, userId: string | null, workspaceSlug?: string | null): Promise<Context> {
   if (!userId) return signedOut(deps);
-  const user = await deps.db.selectFrom('users').select(['id', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
+  const user = await findUserById(deps.db, userId);
   if (!user) return signedOut(deps);
   return contextFor(deps, user, workspaceSlug);
 }
 
 async function contextFor(deps: ApiDeps, user: SessionUser, workspaceSlug?: string | null): Promise<Context> {
-  const memberships = await loadMemberships(deps.db, user.id);
+  const memberships = await listUserWorkspaces(deps.db, user.id);
   return { ...deps, user, memberships, activeWorkspace: pickActiveWorkspace(memberships, workspaceSlug) };
 }
 

@@ -8,7 +8,6 @@ export {
   createContextForUser,
   createSignedOutContext,
   pickActiveWorkspace,
-  loadMemberships,
   WORKSPACE_HEADER,
   type ApiDeps,
   type Context,
@@ -18,7 +17,6 @@ export {
 export { createTRPCRouter, createCallerFactory, publicProcedure, authedProcedure, adminProcedure } from './trpc.js';
 export { fieldErrorsOf, ApiFieldErrors, type FieldErrors } from './errors.js';
 export { mintRegistrationUrl, REGISTRATION_PURPOSE, REGISTRATION_TTL_SEC, type MintedRegistrationUrl } from './registration.js';
-export { explainError, type ErrorExplanationView } from './routers/launches.js';
 export { customParameterFor } from './routers/scenarios.js';
 export type { ConnectionTestResult, PlatformView } from './routers/platforms.js';
 export type { RosterSyncView } from './routers/rosters.js';

@@ -1,7 +1,7 @@
 // One-time dynamic-registration URLs (valid one hour). Shared by the dashboard (tRPC) and
 // the CLI: the token is signed, and its jti is stored so the runtime can refuse a second use.
 import type { OneTimeTokens } from '@tether/crypto';
-import { writeAudit, type Database, type Kysely } from '@tether/db';
+import { storeRegistrationToken, type Database, type Kysely } from '@tether/db';
 import { toolEndpoints } from '@tether/lti';
 
 export const REGISTRATION_PURPOSE = 'dynamic-registration';
@@ -23,20 +23,7 @@ export async function mintRegistrationUrl(
     data: { workspace: input.workspaceId },
     ttlSec: REGISTRATION_TTL_SEC,
   });
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('registration_tokens')
-      .values({ jti, workspace_id: input.workspaceId, created_by: input.createdBy, expires_at: expiresAt })
-      .execute();
-    await writeAudit(trx, {
-      workspace_id: input.workspaceId,
-      actor: input.actor ?? input.createdBy ?? 'system',
-      action: 'registration_url.create',
-      target_type: 'registration_token',
-      target_id: jti,
-      details: { expiresAt: expiresAt.toISOString() },
-    });
-  });
+  await storeRegistrationToken(db, { jti, workspaceId: input.workspaceId, createdBy: input.createdBy, expiresAt, actor: input.actor ?? input.createdBy ?? 'system' });
   const url = `${toolEndpoints(input.publicUrl).register}?token=${encodeURIComponent(token)}`;
   return { url, jti, expiresAt };
 }

@@ -29,7 +29,6 @@ const t = initTRPC.context<Context>().create({
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const mergeRouters = t.mergeRouters;
 
 /** Input parse failures become BAD_REQUEST "field: message" with fieldErrors, on every procedure. */
 const namedValidationErrors = t.middleware(async ({ next }) => {

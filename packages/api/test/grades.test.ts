@@ -1,6 +1,7 @@
 // Grade passback and API keys as admins see them, with workspace isolation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PassbackQueue } from '@tether/db';
+import { explain } from '@tether/errors';
 import { callerFor, createTestWorkspace, insertLaunch, setupEnv, trpcError, validPlatform, type Caller, type Env, type TestWorkspace } from './helpers.js';
 
 let env: Env;
@@ -41,7 +42,9 @@ describe('grades router', () => {
     const a = await adminA.grades.list({});
     expect(a.items.map((p) => p.id)).toEqual([failedId]);
     expect(a.items[0]).toMatchObject({ status: 'failed', errorCode: 'ags_scope_missing', scorePercent: 80 });
-    expect(a.items[0]!.help?.fix).toBeTruthy();
+    // The row stores the code; the words are the catalogue's.
+    const entry = explain('ags_scope_missing')!;
+    expect(a.items[0]!.help).toEqual({ explanation: entry.admin, fix: entry.fix });
     expect((await adminA.grades.list({ status: 'sent' })).items).toEqual([]);
     expect((await adminB.grades.list({})).items).toEqual([]);
     expect(await adminB.grades.forLaunch({ launchId })).toEqual([]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { ERROR_CATALOG } from '@tether/lti';
+import { explain } from '@tether/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../src/index.js';
 import { callerFor, createTestWorkspace, insertLaunch, insertUser, setupEnv, trpcError, validPlatform, type Caller, type Env, type TestWorkspace } from './helpers.js';
@@ -117,7 +117,7 @@ describe('launches.byCorrelationId', () => {
 
   it('a failed launch: each error event carries the catalogue’s learner/admin/fix words', async () => {
     const r = await admin.launches.byCorrelationId({ correlationId: 'corr-cookie' });
-    const { learner, admin: adminText, fix } = ERROR_CATALOG.state_missing;
+    const { learner, admin: adminText, fix } = explain('state_missing')!;
     expect(r.launch).toMatchObject({ status: 'failed', errorCode: 'state_missing', explanation: { learner, admin: adminText, fix }, user: null, scenario: null });
     const [login, state] = r.events;
     expect(login!.explanation).toBeNull();
@@ -126,7 +126,7 @@ describe('launches.byCorrelationId', () => {
 
   it('an error code the catalogue does not know still gets a plain explanation', async () => {
     const r = await admin.launches.byCorrelationId({ correlationId: 'corr-odd' });
-    expect(r.events[0]!.explanation).toMatchObject({ admin: expect.stringContaining('"made_up_code"'), fix: ERROR_CATALOG.internal_error.fix });
+    expect(r.events[0]!.explanation).toMatchObject({ admin: expect.stringContaining('"made_up_code"'), fix: explain('internal_error')!.fix });
   });
 
   it('launches without a workspace are visible to nobody, and the message says why', async () => {
@@ -301,9 +301,9 @@ describe('launches.stats', () => {
     expect(r.series.filter((d) => d.launches === 0)).toHaveLength(11);
     expect(r.totals).toEqual({ launches: 8, landed: 3, failures: 4, started: 1, successRate: 3 / 7 });
     expect(r.topErrors).toEqual([
-      { code: 'state_missing', count: 2, admin: ERROR_CATALOG.state_missing.admin },
-      { code: 'bad_signature', count: 1, admin: ERROR_CATALOG.bad_signature.admin },
-      { code: 'kid_not_found', count: 1, admin: ERROR_CATALOG.kid_not_found.admin },
+      { code: 'state_missing', count: 2, admin: explain('state_missing')!.admin },
+      { code: 'bad_signature', count: 1, admin: explain('bad_signature')!.admin },
+      { code: 'kid_not_found', count: 1, admin: explain('kid_not_found')!.admin },
     ]);
   });
 

@@ -1,6 +1,7 @@
 // Roster sync as admins see it, with workspace isolation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RosterQueue } from '@tether/db';
+import { explain } from '@tether/errors';
 import { callerFor, createTestWorkspace, insertLaunch, setupEnv, trpcError, validPlatform, type Caller, type Env, type TestWorkspace } from './helpers.js';
 
 let env: Env;
@@ -60,7 +61,11 @@ describe('rosters router', () => {
     const a = await adminA.rosters.syncs({});
     expect(a).toHaveLength(1);
     expect(a[0]).toMatchObject({ status: 'failed', errorCode: 'nrps_scope_missing', platformName: 'Canvas ra' });
-    expect(a[0]!.help?.fix).toBeTruthy();
+    // The row stores the code; the words are the catalogue's. A code it does not hold gets none (the message is shown).
+    const entry = explain('nrps_scope_missing')!;
+    expect(a[0]!.help).toEqual({ explanation: entry.admin, fix: entry.fix });
+    await env.db.updateTable('roster_syncs').set({ error_code: 'made_up_code' }).where('workspace_id', '=', A.id).execute();
+    expect((await adminA.rosters.syncs({}))[0]).toMatchObject({ errorCode: 'made_up_code', errorMessage: '403', help: null });
     expect(await adminA.rosters.syncs({ contextId: 'other' })).toEqual([]);
     expect(await adminB.rosters.syncs({})).toEqual([]);
     expect(await adminB.rosters.syncs({ platformId: aPlatformId })).toEqual([]);

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { toolDiscoveryDocument } from '@tether/lti';
-import { sql } from '@tether/db';
+import { databaseReachable } from '@tether/db';
 import type { RuntimeDeps } from '../deps.js';
 
 export function wellKnownRoutes(deps: RuntimeDeps) {
@@ -16,12 +16,7 @@ export function wellKnownRoutes(deps: RuntimeDeps) {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const checks: Record<string, string> = {};
-    try {
-      await sql`select 1`.execute(deps.db);
-      checks.database = 'ok';
-    } catch {
-      checks.database = 'unreachable';
-    }
+    checks.database = (await databaseReachable(deps.db)) ? 'ok' : 'unreachable';
     try {
       checks.keys = deps.keys.jwks().keys.length > 0 ? 'ok' : 'missing';
     } catch {

@@ -1,14 +1,14 @@
 // Grade passback as admins see it: recent passbacks with filters, failures per platform,
 // the passbacks of one launch, and Retry for a failed one.
-import { failureCountsByPlatform, InvalidCursorError, listPassbacks, PASSBACK_ERROR_HELP, passbacksForLaunch, retryPassback, type PassbackListItem } from '@tether/db';
+import { failureCountsByPlatform, InvalidCursorError, listPassbacks, passbacksForLaunch, retryPassback, type PassbackListItem } from '@tether/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
 import { idSchema, iso, isoOrNull } from '../util.js';
+import { failureHelp } from './failure-help.js';
 
 function passbackView(p: PassbackListItem) {
-  const help = p.errorCode ? (PASSBACK_ERROR_HELP[p.errorCode] ?? null) : null;
   return {
     ...p,
     nextAttemptAt: isoOrNull(p.nextAttemptAt),
@@ -16,11 +16,11 @@ function passbackView(p: PassbackListItem) {
     createdAt: iso(p.createdAt),
     updatedAt: iso(p.updatedAt),
     sentAt: isoOrNull(p.sentAt),
-    help,
+    help: failureHelp(p.errorCode),
   };
 }
 
-export type PassbackView = ReturnType<typeof passbackView>;
+type PassbackView = ReturnType<typeof passbackView>;
 
 const statusSchema = z.enum(['received', 'skipped', 'queued', 'sent', 'failed']);
 

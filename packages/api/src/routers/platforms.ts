@@ -1,15 +1,24 @@
 import { isCryptoError, fetchJwksDocument } from '@tether/crypto';
-import { createPlatform, findPlatformsByIssuer, isUniqueViolation, removePlatform, type Database, type Kysely, type Platform } from '@tether/db';
+import {
+  createPlatform,
+  findPlatformsByIssuer,
+  findPlatformWithDeployments,
+  isUniqueViolation,
+  listPlatformSummaries,
+  removePlatform,
+  updatePlatform,
+  type Database,
+  type Kysely,
+  type PlatformChanges,
+  type PlatformWithDeployments,
+} from '@tether/db';
 import { platformInputSchema } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
-import { findPlatformWithDeployments, listPlatformSummaries, updatePlatform, type PlatformChanges } from '../queries/platforms.js';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
 import { audit, idSchema, iso, isoOrNull } from '../util.js';
 
-export const JWKS_TEST_TIMEOUT_MS = 5000;
-export const JWKS_TEST_MAX_BYTES = 256 * 1024;
 
 const s = platformInputSchema.shape;
 
@@ -30,7 +39,7 @@ const updateInput = z.object({
 
 const byId = z.object({ id: idSchema });
 
-function platformView(p: Platform & { deployment_ids: string[] }) {
+function platformView(p: PlatformWithDeployments) {
   return {
     id: p.id,
     name: p.name,
@@ -90,7 +99,7 @@ export const platformsRouter = createTRPCRouter({
   createManual: adminProcedure.input(platformInputSchema).mutation(async ({ ctx, input }) => {
     const dup = await duplicateConnection(ctx.db, ctx.workspace.id, input.issuer, input.clientId);
     if (dup) throw dup;
-    let created;
+    let created: PlatformWithDeployments;
     try {
       created = await createPlatform(
         ctx.db,
@@ -129,12 +138,8 @@ export const platformsRouter = createTRPCRouter({
     .input(z.object({ jwksUrl: z.string().trim().max(2048, 'must be at most 2048 characters') }))
     .mutation(async ({ ctx, input }): Promise<ConnectionTestResult> => {
       try {
-        const doc = await fetchJwksDocument(input.jwksUrl, {
-          userAgent: ctx.userAgent,
-          timeoutMs: JWKS_TEST_TIMEOUT_MS,
-          maxBytes: JWKS_TEST_MAX_BYTES,
-          ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
-        });
+        // The keyset fetch's own limits (time, size, no redirects) are the resolver's defaults.
+        const doc = await fetchJwksDocument(input.jwksUrl, { userAgent: ctx.userAgent, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
         if (doc.count === 0) {
           return { reachable: true, validJwks: false, keyCount: 0, error: { code: 'jwks_empty', message: 'The keyset has no keys' } };
         }
@@ -164,7 +169,7 @@ export const platformsRouter = createTRPCRouter({
 
     const before = await findPlatformWithDeployments(ctx.db, ctx.workspace.id, id);
     if (!before) throw notFound(id);
-    let updated;
+    let updated: PlatformWithDeployments | undefined;
     try {
       updated = await updatePlatform(ctx.db, ctx.workspace.id, id, changes, deploymentIds);
     } catch (e) {

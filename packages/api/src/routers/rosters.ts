@@ -1,10 +1,11 @@
 // Names and Roles roster sync as admins see it: the course contexts that can be synced (those
 // whose launches carried an NRPS memberships URL), "Sync roster", and the syncs' progress.
-import { listRosterContexts, listRosterSyncs, requestRosterSync, ROSTER_ERROR_HELP, type RosterSync } from '@tether/db';
+import { listRosterContexts, listRosterSyncs, requestRosterSync, ROSTER_SCHEDULE_ACTOR, type RosterSync } from '@tether/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
 import { idSchema, iso, isoOrNull } from '../util.js';
+import { failureHelp } from './failure-help.js';
 
 function syncView(s: RosterSync & { platform_name?: string | null }) {
   return {
@@ -23,8 +24,8 @@ function syncView(s: RosterSync & { platform_name?: string | null }) {
     tries: s.tries,
     errorCode: s.error_code,
     errorMessage: s.error_message,
-    help: s.error_code && s.status === 'failed' ? (ROSTER_ERROR_HELP[s.error_code] ?? null) : null,
-    requestedBy: s.requested_by === 'schedule' ? 'schedule' : 'admin',
+    help: s.status === 'failed' ? failureHelp(s.error_code) : null,
+    requestedBy: s.requested_by === ROSTER_SCHEDULE_ACTOR ? 'schedule' : 'admin',
     createdAt: iso(s.created_at),
     startedAt: isoOrNull(s.started_at),
     finishedAt: isoOrNull(s.finished_at),

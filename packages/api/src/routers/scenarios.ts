@@ -1,9 +1,8 @@
-import { createScenario, isUniqueViolation, listScenarios, type Scenario } from '@tether/db';
+import { createScenario, findScenarioById, findScenarioBySlug, isUniqueViolation, listScenarios, updateScenario, workspaceHasPlatform, type Scenario } from '@tether/db';
 import { slugSchema, toolEndpoints } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
-import { findScenarioById, findScenarioBySlug, updateScenario, workspaceHasPlatform } from '../queries/scenarios.js';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
 import { audit, idSchema, iso, type AdminContext } from '../util.js';
 

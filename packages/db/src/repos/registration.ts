@@ -3,7 +3,26 @@
 // the platform the LMS registered us with.
 import { sql, type Kysely } from 'kysely';
 import type { Database, Platform } from '../schema.js';
+import { writeAudit } from './audit.js';
 import { eventRows, type EventInput } from './launches.js';
+
+/** Stores a minted one-time registration URL's jti (so the runtime can refuse a second use) with its audit entry, in one transaction. */
+export async function storeRegistrationToken(
+  db: Kysely<Database>,
+  t: { jti: string; workspaceId: string; createdBy: string | null; expiresAt: Date; actor: string },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('registration_tokens').values({ jti: t.jti, workspace_id: t.workspaceId, created_by: t.createdBy, expires_at: t.expiresAt }).execute();
+    await writeAudit(trx, {
+      workspace_id: t.workspaceId,
+      actor: t.actor,
+      action: 'registration_url.create',
+      target_type: 'registration_token',
+      target_id: t.jti,
+      details: { expiresAt: t.expiresAt.toISOString() },
+    });
+  });
+}
 
 export type ClaimResult = { ok: true } | { ok: false; reason: 'unknown' | 'used' | 'expired' | 'wrong_workspace' };
 

@@ -1,26 +1,53 @@
-import type { Kysely } from 'kysely';
+// Scenario storage. Every query is scoped to a workspace: slugs are unique per workspace only.
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Scenario } from '../schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function createScenario(
-  db: Kysely<Database>,
+  db: Db,
   input: { workspace_id: string; slug: string; title: string; description?: string },
 ): Promise<Scenario> {
   return db.insertInto('scenarios').values(input).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function listScenarios(db: Kysely<Database>, workspaceId: string): Promise<Scenario[]> {
+export async function listScenarios(db: Db, workspaceId: string): Promise<Scenario[]> {
   return db.selectFrom('scenarios').selectAll().where('workspace_id', '=', workspaceId).orderBy('title').execute();
 }
 
+export async function findScenarioById(db: Db, workspaceId: string, id: string): Promise<Scenario | undefined> {
+  return db.selectFrom('scenarios').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findScenarioBySlug(db: Db, workspaceId: string, slug: string): Promise<Scenario | undefined> {
+  return db.selectFrom('scenarios').selectAll().where('workspace_id', '=', workspaceId).where('slug', '=', slug).executeTakeFirst();
+}
+
 /** Resolve a scenario reference — its slug or its ID — inside one workspace. */
-export async function findScenarioByRef(db: Kysely<Database>, workspaceId: string, ref: string): Promise<Scenario | undefined> {
+export async function findScenarioByRef(db: Db, workspaceId: string, ref: string): Promise<Scenario | undefined> {
   const trimmed = ref.trim();
   return db
     .selectFrom('scenarios')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .where((eb) => (UUID.test(trimmed) ? eb.or([eb('id', '=', trimmed), eb('slug', '=', trimmed)]) : eb('slug', '=', trimmed.toLowerCase())))
+    .executeTakeFirst();
+}
+
+/** Undefined when the scenario is not in this workspace. */
+export async function updateScenario(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  changes: { slug?: string; title?: string; description?: string },
+): Promise<Scenario | undefined> {
+  return db
+    .updateTable('scenarios')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .returningAll()
     .executeTakeFirst();
 }

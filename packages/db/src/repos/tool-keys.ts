@@ -1,5 +1,6 @@
 // Storage for the tool's signing keys. Plain rows in, plain rows out: the crypto package's
 // key set drives rotation and encryption; this only persists (structurally its ToolKeyStore).
+import { TetherError } from '@tether/errors';
 import type { Kysely } from 'kysely';
 import type { Database, ToolKeyState } from '../schema.js';
 
@@ -22,8 +23,9 @@ export interface ToolKeyChange {
   expectedState?: ToolKeyState;
 }
 
-export class ToolKeyConflictError extends Error {
-  readonly code = 'tool_key_conflict';
+/** Another node changed a key while this rotation ran (code `tool_key_conflict`); nothing was applied. */
+export class ToolKeyConflictError extends TetherError<'tool_key_conflict'> {
+  override name = 'ToolKeyConflictError';
 }
 
 export function createToolKeyStore(db: Kysely<Database>) {
@@ -67,7 +69,7 @@ export function createToolKeyStore(db: Kysely<Database>) {
             if (c.expectedState) q = q.where('state', '=', c.expectedState);
             const r = await q.executeTakeFirst();
             // Another node rotated first: abort the whole rotation (the transaction rolls back).
-            if (r.numUpdatedRows === 0n) throw new ToolKeyConflictError(`tool key ${c.kid} changed concurrently`);
+            if (r.numUpdatedRows === 0n) throw new ToolKeyConflictError('tool_key_conflict', `tool key ${c.kid} changed concurrently`, { details: { kid: c.kid } });
           }
         }
         if (inserted.length > 0) await trx.insertInto('tool_keys').values(inserted.map(toRow)).execute();

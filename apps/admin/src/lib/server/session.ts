@@ -1,4 +1,6 @@
 // Who is signed in, and as admin of which workspace.
+import { pickActiveWorkspace } from '@tether/api';
+import { listUserWorkspaces } from '@tether/db';
 import type { AdminDeps } from './deps';
 
 export interface AdminSession {
@@ -11,14 +13,9 @@ export interface AdminSession {
 export async function loadSession(deps: AdminDeps, headers: Headers, preferredSlug?: string | null): Promise<AdminSession | null> {
   const s = await deps.auth.api.getSession({ headers }).catch(() => null);
   if (!s) return null;
-  const memberships = await deps.db
-    .selectFrom('memberships as m')
-    .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
-    .select(['w.id', 'w.slug', 'w.name', 'm.role'])
-    .where('m.user_id', '=', s.user.id)
-    .orderBy('m.created_at')
-    .execute();
-  const active = memberships.find((m) => m.slug === preferredSlug) ?? memberships.find((m) => m.role === 'admin') ?? memberships[0];
+  const memberships = await listUserWorkspaces(deps.db, s.user.id);
+  // A member (no admin role anywhere) still gets a workspace: the admins-only pages tell them so.
+  const active = pickActiveWorkspace(memberships, preferredSlug) ?? memberships[0];
   return {
     user: { id: s.user.id, name: s.user.name, email: s.user.email },
     workspace: active ? { id: active.id, slug: active.slug, name: active.name } : null,

@@ -1,13 +1,14 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { parseSetCookieHeader } from '@tether/auth';
 import { z } from 'zod';
+import { adminExists } from '@tether/db';
 import { getDeps } from '$lib/server/deps';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
   if (locals.session) redirect(303, '/');
   const deps = await getDeps();
-  const admin = await deps.db.selectFrom('memberships').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst();
+  const admin = await adminExists(deps.db);
   return { needsSetup: !admin };
 };
 

@@ -2,18 +2,18 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { AdminError, createWorkspaceAdmin } from '@tether/auth';
-import { createWorkspace, writeAudit } from '@tether/db';
+import { adminExists, createWorkspace, deleteWorkspace, writeAudit } from '@tether/db';
 import { slugify } from '@tether/lti';
 import { getDeps } from '$lib/server/deps';
 import type { Actions, PageServerLoad } from './$types';
 
-async function adminExists() {
-  const deps = await getDeps();
-  return !!(await deps.db.selectFrom('memberships').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst());
+/** Setup exists only until the first admin does. */
+async function setupDone() {
+  return adminExists((await getDeps()).db);
 }
 
 export const load: PageServerLoad = async () => {
-  if (await adminExists()) error(404, { message: 'Setup is complete. Sign in instead.' });
+  if (await setupDone()) error(404, { message: 'Setup is complete. Sign in instead.' });
   return {};
 };
 
@@ -26,7 +26,7 @@ const input = z.object({
 
 export const actions: Actions = {
   default: async ({ request }) => {
-    if (await adminExists()) error(404, { message: 'Setup is complete. Sign in instead.' });
+    if (await setupDone()) error(404, { message: 'Setup is complete. Sign in instead.' });
     const form = Object.fromEntries(await request.formData());
     const parsed = input.safeParse(form);
     const values = { workspace: String(form.workspace ?? ''), name: String(form.name ?? ''), email: String(form.email ?? '') };
@@ -38,7 +38,7 @@ export const actions: Actions = {
       const admin = await createWorkspaceAdmin(deps.auth, deps.db, { workspaceId: ws.id, email: parsed.data.email, password: parsed.data.password, name: parsed.data.name });
       await writeAudit(deps.db, { workspace_id: ws.id, actor: admin.userId, action: 'setup.complete', target_type: 'workspace', target_id: ws.id });
     } catch (e) {
-      await deps.db.deleteFrom('workspaces').where('id', '=', ws.id).execute();
+      await deleteWorkspace(deps.db, ws.id);
       if (e instanceof AdminError) return fail(400, { values, errors: { [e.message.split(':')[0] ?? 'form']: e.message.split(': ').slice(1).join(': ') } as Record<string, string> });
       throw e;
     }

@@ -1,11 +1,15 @@
-// Launch read models for the troubleshooting views. Every query is scoped to a workspace:
-// launches without one (e.g. unknown_platform at login) are visible to nobody.
-import { sql, type Database, type Kysely, type LaunchStatus } from '@tether/db';
+// Launch read models for the dashboard: a launch with its timeline (troubleshooting), the
+// recent-launches list and the overview counts. Every query is scoped to a workspace: launches
+// without one (e.g. unknown_platform at login) are visible to nobody.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, LaunchStatus } from '../schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
 
 /** The learner's best known name: the LMS identity's, else the Tether user's. */
 const userNameSql = sql<string | null>`coalesce(nullif(trim(li.name), ''), nullif(trim(concat_ws(' ', li.given_name, li.family_name)), ''), u.name)`;
 
-function launchRows(db: Kysely<Database>, workspaceId: string) {
+function launchRows(db: Db, workspaceId: string) {
   return db
     .selectFrom('launches as l')
     .leftJoin('platforms as p', (j) => j.onRef('p.id', '=', 'l.platform_id').onRef('p.workspace_id', '=', 'l.workspace_id'))
@@ -17,7 +21,7 @@ function launchRows(db: Kysely<Database>, workspaceId: string) {
     .where('l.workspace_id', '=', workspaceId);
 }
 
-export async function findLaunchDetail(db: Kysely<Database>, workspaceId: string, correlationId: string) {
+export async function findLaunchDetail(db: Db, workspaceId: string, correlationId: string) {
   return launchRows(db, workspaceId)
     .selectAll('l')
     .select(['p.name as platform_name', 's.slug as scenario_slug', 's.title as scenario_title', userNameSql.as('user_name')])
@@ -25,7 +29,7 @@ export async function findLaunchDetail(db: Kysely<Database>, workspaceId: string
     .executeTakeFirst();
 }
 
-export async function listLaunchEvents(db: Kysely<Database>, workspaceId: string, correlationId: string) {
+export async function listLaunchEvents(db: Db, workspaceId: string, correlationId: string) {
   return db
     .selectFrom('launch_events')
     .select(['id', 'step', 'outcome', 'error_code', 'duration_ms', 'details', 'created_at'])
@@ -48,7 +52,7 @@ export interface RecentLaunchFilter {
 }
 
 /** Newest first, keyset-paginated on (created_at desc, id desc). Returns up to limit + 1 rows. */
-export async function listRecentLaunches(db: Kysely<Database>, workspaceId: string, f: RecentLaunchFilter) {
+export async function listRecentLaunches(db: Db, workspaceId: string, f: RecentLaunchFilter) {
   let q = launchRows(db, workspaceId)
     .select([
       'l.id',
@@ -92,7 +96,7 @@ export interface DailyLaunchCount {
 }
 
 /** Launch counts per UTC day since `from` (days without launches are absent). */
-export async function countLaunchesPerDay(db: Kysely<Database>, workspaceId: string, from: Date): Promise<DailyLaunchCount[]> {
+export async function countLaunchesPerDay(db: Db, workspaceId: string, from: Date): Promise<DailyLaunchCount[]> {
   const rows = await db
     .selectFrom('launches')
     .select([
@@ -108,7 +112,7 @@ export async function countLaunchesPerDay(db: Kysely<Database>, workspaceId: str
   return rows.map((r) => ({ day: r.day, launches: Number(r.launches), landed: Number(r.landed), failed: Number(r.failed) }));
 }
 
-export async function topErrorCodes(db: Kysely<Database>, workspaceId: string, from: Date, limit = 5) {
+export async function topErrorCodes(db: Db, workspaceId: string, from: Date, limit = 5) {
   const rows = await db
     .selectFrom('launches')
     .select(['error_code', sql<number>`count(*)::int`.as('count')])
