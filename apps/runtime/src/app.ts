@@ -18,7 +18,7 @@ export function createApp(deps: RuntimeDeps) {
   app.on(['GET', 'POST'], '/lti/login', loginHandler(deps));
   app.post('/lti/launch', launchHandler(deps));
   app.get('/lti/launch/continue', launchContinueHandler(deps));
-  app.route('/', deepLinkingRoutes(deps)); // /lti/deep-link (picker), /respond, /continue
+  app.route('/', deepLinkingRoutes(deps)); // /lti/deep-link (picker) and its /respond
   app.get('/learn', learnHandler(deps));
   app.get('/lti/register', registerHandler(deps));
   app.route('/', wellKnownRoutes(deps));

@@ -13,7 +13,7 @@ export function redactClaims(claims: Record<string, unknown>): Record<string, un
   return out;
 }
 
-export function maskEmail(email: string): string {
+function maskEmail(email: string): string {
   const [user = '', domain = ''] = email.split('@');
   return `${user.slice(0, 1)}***@${domain}`;
 }

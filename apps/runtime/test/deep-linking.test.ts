@@ -1,7 +1,7 @@
 // Deep Linking 2.0 through real HTTP against lms-sim: an instructor's LtiDeepLinkingRequest
 // opens the scenario picker; the choice goes back as a signed LtiDeepLinkingResponse that the
 // platform verifies against the tool's JWKS; the created link then launches the scenario.
-// LTI-NOTES checklist 24, 34, 51–55; pain points 32–34, 36.
+// docs/lti-requirements.md R24, R34, R51–R55; P32–P34, P36.
 import { parseAutoPostForm, type LaunchSpec } from '@tether/lms-sim';
 import { createScenario, type Scenario } from '@tether/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,10 +130,10 @@ describe('the scenario picker (Deep Linking 2.0)', () => {
     expect(payload).toMatchObject({ iss: h.sim.clientId, aud: h.sim.issuer, [DL.messageType]: 'LtiDeepLinkingResponse', [DL.deploymentId]: h.sim.deploymentId });
     expect(Number.isInteger(payload.iat) && Number.isInteger(payload.exp)).toBe(true);
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(600);
-    expect(payload[DL.data]).toBe(data); // pain 32: byte-for-byte
+    expect(payload[DL.data]).toBe(data); // P32: byte-for-byte
     expect(payload).not.toHaveProperty([DL.msg]);
 
-    // The item: an explicit launch URL (pain 33, 36: the registered redirect URI), the custom
+    // The item: an explicit launch URL (P33, 36: the registered redirect URI), the custom
     // scenario_id, and a line item for passback.
     const chosen = scenarios['chemical-spill']!;
     expect(d.items).toEqual([
@@ -345,7 +345,7 @@ describe('cookie-less deep linking (LTI platform storage)', () => {
     expect(check).toContain('lti.get_data');
     expect(await counts(h)).toEqual(before);
     const continueUrl = JSON.parse(check.match(/"continueUrl":("[^"]+")/)![1]!) as string;
-    expect(continueUrl).toContain('/lti/deep-link/continue?token=');
+    expect(continueUrl).toContain('/lti/launch/continue?token=');
     const ok = await fetch(continueUrl, { redirect: 'manual' });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toMatch(/^\/lti\/deep-link\?session=/);

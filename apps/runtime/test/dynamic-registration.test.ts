@@ -1,5 +1,5 @@
 // Dynamic registration end to end against lms-sim in each quirk mode, plus every way a
-// registration URL or an LMS can fail (LTI-NOTES 56–62, pain points 29–31).
+// registration URL or an LMS can fail (docs/lti-requirements.md R56–R62, P29–P31).
 import { createServer, type Server } from 'node:http';
 import { startLmsSim, simulateBrowserLaunch, type LmsSim } from '@tether/lms-sim';
 import { createWorkspace, sql } from '@tether/db';
@@ -67,7 +67,7 @@ describe('dynamic registration', () => {
       if (mode === 'brightspace') expect(p.token_audience).toBe('https://api.brightspace.com/auth/token');
       const deps = await t.db.selectFrom('deployments').select('deployment_id').where('platform_id', '=', p.id).execute();
       expect(deps).toHaveLength(1);
-      // The registration token travelled as Bearer on the registration POST (checklist 58).
+      // The registration token travelled as Bearer on the registration POST (R58).
       const post = s.requestLog().find((l) => l.method === 'POST' && l.path.startsWith('/register'));
       expect(post?.authorization).toMatch(/^Bearer /);
       // The timeline records it under the correlation ID.
@@ -79,7 +79,7 @@ describe('dynamic registration', () => {
     });
   }
 
-  it('pain 30ish: a registration token URL-encoded twice (Blackboard) still authenticates', async () => {
+  it('P30: a registration token URL-encoded twice (Blackboard) still authenticates', async () => {
     const s = await sim({ mode: 'blackboard' });
     const r = await register(s, await mintUrl(), { doubleEncodeToken: true });
     expect(r.res.status, r.body).toBe(200);
@@ -101,7 +101,7 @@ describe('dynamic registration', () => {
     expect(learned.map((d) => [d.deployment_id, d.source])).toEqual([['dep-from-first-launch', 'launch']]);
   });
 
-  it('#60 re-registering the same issuer + client ID updates instead of duplicating', async () => {
+  it('R60 re-registering the same issuer + client ID updates instead of duplicating', async () => {
     const s = await sim({ registrationClientId: 'fixed-client' });
     expect((await register(s, await mintUrl())).res.status).toBe(200);
     const before = await platformCount();
@@ -131,7 +131,7 @@ describe('dynamic registration', () => {
     expect(afterFirst).toBe(before + 1);
   });
 
-  it('#56 refuses a missing openid_configuration and says so', async () => {
+  it('R56 refuses a missing openid_configuration and says so', async () => {
     const res = await fetch(await mintUrl());
     expect(res.headers.get('x-tether-error')).toBe('registration_request_invalid');
     expect(res.status).toBe(400);
@@ -145,7 +145,7 @@ describe('dynamic registration', () => {
     expect((await register(s, url)).res.status).toBe(200);
   });
 
-  it('#61 pain 29: Canvas 422 {errors:[…]} and OIDC 400 errors are shown with the LMS status and body', async () => {
+  it('R61 P29: Canvas 422 {errors:[…]} and OIDC 400 errors are shown with the LMS status and body', async () => {
     const canvas = await sim({ mode: 'canvas', rejectRegistration: { status: 422, body: { errors: [{ field: 'redirect_uris', message: 'is not a valid URI' }] } } });
     const r1 = await register(canvas, await mintUrl());
     expect(r1.error).toBe('registration_rejected');
@@ -158,7 +158,7 @@ describe('dynamic registration', () => {
     expect(events.find((e) => e.outcome === 'error')?.details).toMatchObject({ lms_status: 400 });
   });
 
-  it('#57 unreachable and invalid platform configurations name the problem', async () => {
+  it('R57 unreachable and invalid platform configurations name the problem', async () => {
     const unreachable = new URL(await mintUrl());
     unreachable.searchParams.set('openid_configuration', 'http://127.0.0.1:9/.well-known/openid-configuration');
     expect((await (async () => { const r = await fetch(unreachable); return r.headers.get('x-tether-error'); })())).toBe('config_unreachable');

@@ -71,7 +71,7 @@ describe('a resource link launch', () => {
     expect((await timeline(h, r.correlationId!)).find((e) => e.step === 'scenario')?.details).toMatchObject({ by: 'id' });
   });
 
-  it('#1 #4 GET and POST login initiation produce the same authentication request', async () => {
+  it('R1 R4 GET and POST login initiation produce the same authentication request', async () => {
     const init = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' } });
     const get = await fetch(init.url, { redirect: 'manual' });
     const post = await fetch(init.loginUrl, { method: 'POST', body: new URLSearchParams(init.params), redirect: 'manual' });
@@ -89,13 +89,13 @@ describe('a resource link launch', () => {
     expect(get.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('#4 sends lti_message_hint only when it was received', async () => {
+  it('R4 sends lti_message_hint only when it was received', async () => {
     const init = h.sim.loginInitiation({ loginParams: { lti_message_hint: null } });
     const res = await fetch(init.url, { redirect: 'manual' });
     expect(new URL(res.headers.get('location')!).searchParams.has('lti_message_hint')).toBe(false);
   });
 
-  it('#5 #6 #7 state and nonce: ≥128 bits, unique, stored before the redirect, bound by a per-state cookie', async () => {
+  it('R5 R6 R7 state and nonce: ≥128 bits, unique, stored before the redirect, bound by a per-state cookie', async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 20; i++) {
       const init = h.sim.loginInitiation({ loginParams: { lti_deployment_id: h.sim.deploymentId } });
@@ -117,7 +117,7 @@ describe('a resource link launch', () => {
     }
   });
 
-  it('#18 a replayed id_token fails, and concurrent posts of one launch land once', async () => {
+  it('R18 a replayed id_token fails, and concurrent posts of one launch land once', async () => {
     const first = await simulateBrowserLaunch(h.sim, { custom: { scenario_id: 'fire-drill' } });
     expect(first.launch?.status).toBe(303);
     // Replay the exact form post (same state, same token, same cookies).
@@ -140,7 +140,7 @@ describe('a resource link launch', () => {
     expect((await counts(h)).users).toBe(before.users + 1);
   });
 
-  it('#30 launches in two tabs (two courses) stay independent', async () => {
+  it('R30 launches in two tabs (two courses) stay independent', async () => {
     const a = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' }, context: { id: 'course-A', title: 'Course A' }, user: { sub: 'tabs' } });
     const b = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' }, context: { id: 'course-B', title: 'Course B' }, user: { sub: 'tabs' } });
     const la = await fetch(a.url, { redirect: 'manual' });
@@ -158,14 +158,14 @@ describe('a resource link launch', () => {
 });
 
 describe('LMS quirks', () => {
-  it('#36 caches the platform JWKS: a second launch does not fetch it', async () => {
+  it('R36 caches the platform JWKS: a second launch does not fetch it', async () => {
     await launch(h);
     const before = h.sim.stats().jwksRequests;
     expect((await launch(h)).status).toBe(303);
     expect(h.sim.stats().jwksRequests).toBe(before);
   });
 
-  it('pain 13: after a platform key rotation the new kid is fetched once and the launch succeeds', async () => {
+  it('P13: after a platform key rotation the new kid is fetched once and the launch succeeds', async () => {
     await launch(h);
     await h.sim.rotateKeys({ keepOld: false });
     const before = h.sim.stats().jwksRequests;
@@ -175,19 +175,19 @@ describe('LMS quirks', () => {
     expect((await timeline(h, r.correlationId!)).find((e) => e.step === 'signature')?.details).toMatchObject({ keyRefetched: true });
   });
 
-  it('pain 16: aud as a one-element array (Schoology) is accepted', async () => {
+  it('P16: aud as a one-element array (Schoology) is accepted', async () => {
     expect((await launch(h, { audArray: true })).status).toBe(303);
   });
 
-  it('pain 37: a platform clock 30 s ahead is tolerated', async () => {
+  it('P37: a platform clock 30 s ahead is tolerated', async () => {
     expect((await launch(h, { tamper: { iatOffsetSec: 30, expOffsetSec: 330 } })).status).toBe(303);
   });
 
-  it('pain 38: a token issued 5 minutes ago (slow cold start) is not too old', async () => {
+  it('P38: a token issued 5 minutes ago (slow cold start) is not too old', async () => {
     expect((await launch(h, { tamper: { iatOffsetSec: -300, expOffsetSec: 300 } })).status).toBe(303);
   });
 
-  it('pain 22: Canvas sends deployment_id (not lti_deployment_id) at login; it is read and checked', async () => {
+  it('P22: Canvas sends deployment_id (not lti_deployment_id) at login; it is read and checked', async () => {
     const r = await launch(h, { loginParams: { lti_deployment_id: null, deployment_id: h.sim.deploymentId } });
     expect(r.status).toBe(303);
     const row = await h.t.db.selectFrom('login_states').select('deployment_id_hint').where('correlation_id', '=', r.correlationId!).executeTakeFirstOrThrow();
@@ -203,7 +203,7 @@ describe('LMS quirks', () => {
   });
 });
 
-describe('cookie-less launches (LTI platform storage, #8 #63–65)', () => {
+describe('cookie-less launches (LTI platform storage, R8 R63–R65)', () => {
   it('stores the state in the platform frame at login and proves it at launch before landing', async () => {
     const init = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' }, storageTarget: 'post_message_forwarding', user: { sub: 'safari-user' } });
     const login = await fetch(init.url, { redirect: 'manual' });
@@ -267,7 +267,7 @@ describe('cookie-less launches (LTI platform storage, #8 #63–65)', () => {
 });
 
 describe('tool endpoints', () => {
-  it('#32 publishes only public key members, current and next', async () => {
+  it('R32 publishes only public key members, current and next', async () => {
     const res = await fetch(`${h.runtime.url}/.well-known/jwks.json`);
     const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
     expect(keys.length).toBeGreaterThanOrEqual(2);

@@ -1,4 +1,4 @@
-// LTI-NOTES checklist 9–28: one hostile launch per check, each answered with its own code,
+// R9–R28 (docs/lti-requirements.md): one hostile launch per check, each answered with its own code,
 // a learner page carrying the correlation ID, a timeline entry — and nothing provisioned.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
@@ -12,38 +12,38 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const cases: [string, LaunchSpec, string, number][] = [
-  ['#9 garbled id_token (not a three-part JWS)', { tamper: { garbleToken: true } }, 'jwt_malformed', 400],
-  ['#10 alg none', { tamper: { alg: 'none' } }, 'alg_not_allowed', 401],
-  ['#10 HS256 signed with the platform public key', { tamper: { alg: 'HS256' } }, 'alg_not_allowed', 401],
-  ['#11 no kid header', { tamper: { omitKid: true } }, 'kid_missing', 401],
-  ['#12 signed by a key not in the JWKS', { tamper: { wrongKey: true } }, 'bad_signature', 401],
-  ['#13 unknown kid (after one refetch)', { tamper: { kid: 'no-such-kid' } }, 'kid_not_found', 401],
-  ['#14 iss differs', { tamper: { iss: 'https://evil.example' } }, 'iss_mismatch', 401],
-  ['#15 aud without our client_id', { tamper: { aud: 'someone-else' } }, 'aud_mismatch', 401],
-  ['#16 multi-audience with an untrusted audience', { tamper: { aud: ['__CLIENT__', 'other-tool'], azp: '__CLIENT__' } }, 'aud_mismatch', 401],
-  ['#16 azp is another client', { tamper: { azp: 'other-tool' } }, 'azp_mismatch', 401],
-  ['#17 expired', { tamper: { expired: true } }, 'token_expired', 401],
-  ['#17 iat in the future beyond skew', { tamper: { iatOffsetSec: 600, expOffsetSec: 900 } }, 'iat_in_future', 401],
-  ['#17 iat older than the maximum age', { tamper: { iatOffsetSec: -7200, expOffsetSec: 300 } }, 'token_too_old', 401],
-  ['#18 nonce missing', { tamper: { nonce: null } }, 'nonce_missing', 401],
-  ['#18 nonce not issued with this state', { tamper: { nonce: 'forged-nonce' } }, 'nonce_mismatch', 401],
-  ['#19 state never issued', { tamper: { state: 'not-a-state-we-issued' } }, 'state_unknown', 401],
-  ['#21 deployment_id missing', { tamper: { deploymentId: null } }, 'deployment_missing', 400],
-  ['#21 deployment_id unknown (strict policy)', { loginParams: { lti_deployment_id: null }, tamper: { deploymentId: 'dep-unknown' } }, 'unknown_deployment', 403],
-  ['#21 login deployment differs from the claim (Canvas deployment_id param)', { loginParams: { lti_deployment_id: null, deployment_id: 'canvas-dep-x' } }, 'deployment_mismatch', 401],
-  ['#22 version is not 1.3.0', { tamper: { version: '1.1' } }, 'wrong_version', 400],
-  ['#22 unsupported message type', { tamper: { messageType: 'LtiSubmissionReviewRequest' } }, 'unsupported_message_type', 400],
-  ['#24 deep linking without deep_linking_settings', { messageType: 'LtiDeepLinkingRequest', tamper: { omit: ['deep_linking_settings'] } }, 'claim_invalid', 400],
-  ['#24 deep linking without deep_link_return_url', { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { accept_types: ['ltiResourceLink'], accept_presentation_document_targets: ['iframe'] } } } }, 'claim_invalid', 400],
-  ['#24 deep linking without accept_types', { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { deep_link_return_url: 'https://lms.example/return', accept_presentation_document_targets: ['iframe'] } } } }, 'claim_invalid', 400],
-  ['#24 deep linking without accept_presentation_document_targets', { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { deep_link_return_url: 'https://lms.example/return', accept_types: ['ltiResourceLink'] } } } }, 'claim_invalid', 400],
-  ['#23 resource link without target_link_uri', { tamper: { omit: ['target_link_uri'] } }, 'claim_invalid', 400],
-  ['#23 resource link with an empty resource_link.id', { tamper: { set: { resource_link: { id: '' } } } }, 'claim_invalid', 400],
-  ['#25 roles missing', { tamper: { omit: ['roles'] } }, 'claim_invalid', 400],
-  ['#25 roles not an array', { tamper: { set: { roles: 'Learner' } } }, 'claim_invalid', 400],
-  ['#26 empty sub', { tamper: { set: { sub: '' } } }, 'sub_missing', 400],
-  ['#26 anonymous launch', { user: 'anonymous' }, 'sub_missing', 400],
-  ['#27 signed target_link_uri points elsewhere', { tamper: { set: { target_link_uri: 'https://evil.example/launch' } } }, 'target_link_uri_invalid', 400],
+  ['R9 garbled id_token (not a three-part JWS)', { tamper: { garbleToken: true } }, 'jwt_malformed', 400],
+  ['R10 alg none', { tamper: { alg: 'none' } }, 'alg_not_allowed', 401],
+  ['R10 HS256 signed with the platform public key', { tamper: { alg: 'HS256' } }, 'alg_not_allowed', 401],
+  ['R11 no kid header', { tamper: { omitKid: true } }, 'kid_missing', 401],
+  ['R12 signed by a key not in the JWKS', { tamper: { wrongKey: true } }, 'bad_signature', 401],
+  ['R13 unknown kid (after one refetch)', { tamper: { kid: 'no-such-kid' } }, 'kid_not_found', 401],
+  ['R14 iss differs', { tamper: { iss: 'https://evil.example' } }, 'iss_mismatch', 401],
+  ['R15 aud without our client_id', { tamper: { aud: 'someone-else' } }, 'aud_mismatch', 401],
+  ['R16 multi-audience with an untrusted audience', { tamper: { aud: ['__CLIENT__', 'other-tool'], azp: '__CLIENT__' } }, 'aud_mismatch', 401],
+  ['R16 azp is another client', { tamper: { azp: 'other-tool' } }, 'azp_mismatch', 401],
+  ['R17 expired', { tamper: { expired: true } }, 'token_expired', 401],
+  ['R17 iat in the future beyond skew', { tamper: { iatOffsetSec: 600, expOffsetSec: 900 } }, 'iat_in_future', 401],
+  ['R17 iat older than the maximum age', { tamper: { iatOffsetSec: -7200, expOffsetSec: 300 } }, 'token_too_old', 401],
+  ['R18 nonce missing', { tamper: { nonce: null } }, 'nonce_missing', 401],
+  ['R18 nonce not issued with this state', { tamper: { nonce: 'forged-nonce' } }, 'nonce_mismatch', 401],
+  ['R19 state never issued', { tamper: { state: 'not-a-state-we-issued' } }, 'state_unknown', 401],
+  ['R21 deployment_id missing', { tamper: { deploymentId: null } }, 'deployment_missing', 400],
+  ['R21 deployment_id unknown (strict policy)', { loginParams: { lti_deployment_id: null }, tamper: { deploymentId: 'dep-unknown' } }, 'unknown_deployment', 403],
+  ['R21 login deployment differs from the claim (Canvas deployment_id param)', { loginParams: { lti_deployment_id: null, deployment_id: 'canvas-dep-x' } }, 'deployment_mismatch', 401],
+  ['R22 version is not 1.3.0', { tamper: { version: '1.1' } }, 'wrong_version', 400],
+  ['R22 unsupported message type', { tamper: { messageType: 'LtiSubmissionReviewRequest' } }, 'unsupported_message_type', 400],
+  ['R24 deep linking without deep_linking_settings', { messageType: 'LtiDeepLinkingRequest', tamper: { omit: ['deep_linking_settings'] } }, 'claim_invalid', 400],
+  ['R24 deep linking without deep_link_return_url', { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { accept_types: ['ltiResourceLink'], accept_presentation_document_targets: ['iframe'] } } } }, 'claim_invalid', 400],
+  ['R24 deep linking without accept_types', { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { deep_link_return_url: 'https://lms.example/return', accept_presentation_document_targets: ['iframe'] } } } }, 'claim_invalid', 400],
+  ['R24 deep linking without accept_presentation_document_targets', { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { deep_link_return_url: 'https://lms.example/return', accept_types: ['ltiResourceLink'] } } } }, 'claim_invalid', 400],
+  ['R23 resource link without target_link_uri', { tamper: { omit: ['target_link_uri'] } }, 'claim_invalid', 400],
+  ['R23 resource link with an empty resource_link.id', { tamper: { set: { resource_link: { id: '' } } } }, 'claim_invalid', 400],
+  ['R25 roles missing', { tamper: { omit: ['roles'] } }, 'claim_invalid', 400],
+  ['R25 roles not an array', { tamper: { set: { roles: 'Learner' } } }, 'claim_invalid', 400],
+  ['R26 empty sub', { tamper: { set: { sub: '' } } }, 'sub_missing', 400],
+  ['R26 anonymous launch', { user: 'anonymous' }, 'sub_missing', 400],
+  ['R27 signed target_link_uri points elsewhere', { tamper: { set: { target_link_uri: 'https://evil.example/launch' } } }, 'target_link_uri_invalid', 400],
   ['scenario_id missing', { custom: {} }, 'scenario_not_found', 404],
   ['scenario_id unknown', { custom: { scenario_id: 'no-such-scenario' } }, 'scenario_not_found', 404],
   ['platform answers login_required (Canvas, blocked cookie)', { tamper: { postError: { error: 'login_required', error_description: 'session cookie blocked' } } }, 'platform_error', 400],
@@ -74,7 +74,7 @@ describe('launch rejections', () => {
     });
   }
 
-  it('#13 refetches the platform JWKS exactly once on an unknown kid', async () => {
+  it('R13 refetches the platform JWKS exactly once on an unknown kid', async () => {
     await launch(h); // warm the cache
     const before = h.sim.stats().jwksRequests;
     const r = await launch(h, { tamper: { kid: 'another-unknown-kid' } });
@@ -84,7 +84,7 @@ describe('launch rejections', () => {
     expect(events.find((e) => e.step === 'signature')?.details).toMatchObject({ kid: 'another-unknown-kid' });
   });
 
-  it('#19 a launch without the state cookie (third-party cookies blocked) ⇒ state_missing', async () => {
+  it('R19 a launch without the state cookie (third-party cookies blocked) ⇒ state_missing', async () => {
     // Walk the launch by hand, dropping the cookie the login set (as Safari in an iframe would).
     const before = await counts(h);
     const init = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' } });
@@ -106,7 +106,7 @@ describe('launch rejections', () => {
     expect(row).toMatchObject({ status: 'failed', lti_sub: 'lost-learner', context_id: 'course-9', context_title: 'Course 9', deployment_id: h.sim.deploymentId, message_type: 'LtiResourceLinkRequest', user_id: null });
   });
 
-  it('#2 login without iss or login_hint ⇒ 400 and no redirect', async () => {
+  it('R2 login without iss or login_hint ⇒ 400 and no redirect', async () => {
     for (const drop of ['iss', 'login_hint', 'target_link_uri']) {
       const init = h.sim.loginInitiation({});
       const url = new URL(init.url);
@@ -119,7 +119,7 @@ describe('launch rejections', () => {
     }
   });
 
-  it('#3 an unknown issuer/client_id is refused', async () => {
+  it('R3 an unknown issuer/client_id is refused', async () => {
     const init = h.sim.loginInitiation({});
     const url = new URL(init.url);
     url.searchParams.set('client_id', 'not-registered');
@@ -130,7 +130,7 @@ describe('launch rejections', () => {
     expect((await fetch(url, { redirect: 'manual' })).headers.get('x-tether-error')).toBe('unknown_platform');
   });
 
-  it('#3 several registrations for one issuer and no client_id ⇒ ambiguous_platform, never a guess', async () => {
+  it('R3 several registrations for one issuer and no client_id ⇒ ambiguous_platform, never a guess', async () => {
     const { createPlatform } = await import('@tether/db');
     const p = h.platform;
     await createPlatform(
@@ -148,7 +148,7 @@ describe('launch rejections', () => {
     expect((await fetch(init.url, { redirect: 'manual' })).status).toBe(302);
   });
 
-  it('#27 a login whose target_link_uri is not this tool is refused', async () => {
+  it('R27 a login whose target_link_uri is not this tool is refused', async () => {
     const init = h.sim.loginInitiation({});
     const url = new URL(init.url);
     url.searchParams.set('target_link_uri', 'https://evil.example/');

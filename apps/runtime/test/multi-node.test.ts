@@ -1,4 +1,4 @@
-// #31: runtime nodes are stateless — login on node A, launch on node B; a replay on A fails.
+// R31: runtime nodes are stateless — login on node A, launch on node B; a replay on A fails.
 import { parseAutoPostForm } from '@tether/lms-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -206,6 +206,8 @@ export interface LaunchesTable {
   error_code: string | null;
   created_at: Generated<Date>;
   completed_at: NullableTimestamp;
+  /** When this deep-linking launch's picker answered the platform (it answers once). */
+  deep_link_responded_at: NullableTimestamp;
 }
 
 export interface LaunchEventsTable {

@@ -1,20 +1,19 @@
-// Deep Linking 2.0 HTTP surface: the picker page, its answer (the signed LtiDeepLinkingResponse
-// auto-posted to the platform), and the cookie-less launch's continuation into the picker.
+// Deep Linking 2.0 HTTP surface: the picker page and its answer (the signed
+// LtiDeepLinkingResponse auto-posted to the platform). The launch that opens the picker is
+// the launch handler's (launch/finish-launch.ts), on both state paths.
 import { Hono, type Context } from 'hono';
-import { appendEvents, listScenarios, sql, type EventInput, type Scenario } from '@tether/db';
+import { deepLinkResponded, listScenarios, recordDeepLinkResponse, type Scenario } from '@tether/db';
 import {
-  buildDeepLinkingResponse, CONTENT_ITEM_TYPE, deepLinkingFlag, deepLinkingFormHtml, deepLinkingPolicy, deepLinkingSettingsSchema, DL_CLAIM,
-  isDeepLinkingError, signDeepLinkingResponse, toolEndpoints, type LtiResourceLinkItem,
+  buildDeepLinkingResponse, CONTENT_ITEM_TYPE, deepLinkingFlag, deepLinkingFormHtml, deepLinkingPolicy, DL_CLAIM,
+  isDeepLinkingError, signDeepLinkingResponse, toolEndpoints, type DeepLinkingErrorCode, type LtiResourceLinkItem,
 } from '@tether/lti';
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
 import { pickerPage, type PickerScenario } from '../pages/picker-page.js';
 import type { PlatformEntry } from '../platform-directory.js';
-import { parseJson, resumeFromStorage } from '../launch/storage-continuation.js';
 import { fail, page } from '../respond.js';
 import { Timeline } from '../timeline.js';
-import { deepLinkFailure } from './failure.js';
-import { CONTINUE_PATH, openPicker, PICKER_PATH, urlForLog } from './open-picker.js';
+import { PICKER_PATH, urlForLog } from './picker-summary.js';
 import { readPickerSession, type PickerSession } from './session.js';
 
 /** Lifetime of the signed response: the browser posts it at once. */
@@ -26,16 +25,15 @@ export function deepLinkingRoutes(deps: RuntimeDeps) {
   const app = new Hono();
   app.get(PICKER_PATH, (c) => showPicker(c, deps));
   app.post(`${PICKER_PATH}/respond`, (c) => respond(c, deps));
-  app.get(CONTINUE_PATH, (c) => continueFromStorage(c, deps));
   return app;
 }
 
 async function openSession(c: Context, deps: RuntimeDeps, token: unknown): Promise<{ session: PickerSession; entry: PlatformEntry } | Response> {
   const read = await readPickerSession(deps, token);
-  if (!read.ok) return deepLinkFailure(c, deps, null, read.code, { step: 'deep_link_session', note: 'the picker session is invalid or expired' });
+  if (!read.ok) return fail(c, deps, null, read.code, { step: 'deep_link_session', note: 'the picker session is invalid or expired' });
   const entry = await deps.platforms.findById(read.session.platformId);
   if (!entry) {
-    return deepLinkFailure(c, deps, new Timeline(read.session.correlationId), 'deep_link_session_invalid', { step: 'deep_link_session', note: 'the LMS connection was removed while the picker was open' });
+    return fail(c, deps, new Timeline(read.session.correlationId), 'deep_link_session_invalid', { step: 'deep_link_session', ends: 'event', note: 'the LMS connection was removed while the picker was open' });
   }
   return { session: read.session, entry };
 }
@@ -56,24 +54,13 @@ async function renderPicker(c: Context, deps: RuntimeDeps, token: string, sessio
   );
 }
 
-async function responseSent(deps: RuntimeDeps, correlationId: string): Promise<boolean> {
-  const row = await deps.db
-    .selectFrom('launch_events')
-    .select('id')
-    .where('correlation_id', '=', correlationId)
-    .where('step', '=', 'deep_link_response')
-    .where('outcome', '=', 'ok')
-    .executeTakeFirst();
-  return !!row;
-}
-
 async function showPicker(c: Context, deps: RuntimeDeps): Promise<Response> {
   const token = c.req.query('session');
   const opened = await openSession(c, deps, token);
   if (opened instanceof Response) return opened;
   const { session, entry } = opened;
-  if (await responseSent(deps, session.correlationId)) {
-    return deepLinkFailure(c, deps, null, 'deep_link_already_sent', { step: 'deep_link_picker', note: 'this picker already answered the LMS' });
+  if (await deepLinkResponded(deps.db, session.correlationId)) {
+    return fail(c, deps, null, 'deep_link_already_sent', { step: 'deep_link_picker', note: 'this picker already answered the LMS' });
   }
   return renderPicker(c, deps, token!, session, entry, 200);
 }
@@ -94,8 +81,8 @@ async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
   const { session, entry } = opened;
   const { platform } = entry;
   const timeline = new Timeline(session.correlationId);
-  const refuse = (code: Parameters<typeof deepLinkFailure>[3], note: string, details: Record<string, unknown> = {}) =>
-    deepLinkFailure(c, deps, timeline, code, { step: 'deep_link_response', workspaceId: platform.workspace_id, note, details });
+  const refuse = (code: DeepLinkingErrorCode, note: string, details: Record<string, unknown> = {}) =>
+    fail(c, deps, timeline, code, { step: 'deep_link_response', ends: 'event', workspaceId: platform.workspace_id, note, details });
   if (!form.success) return refuse('deep_link_selection_invalid', 'the picker form was not understood');
   const { action } = form.data;
 
@@ -146,7 +133,7 @@ async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
     accept_multiple: deepLinkingFlag(session.settings.accept_multiple) ?? null,
     accept_lineitem: deepLinkingFlag(session.settings.accept_lineitem) ?? null,
     data_echoed: DL_CLAIM.data in claims,
-    // What the platform will check (pain 34: "JWT verification failure" with no diagnostics).
+    // What the platform will check: LMSes report a bad response as a bare "JWT verification failure".
     iss: claims.iss,
     aud: claims.aud,
     deployment_id: session.deploymentId,
@@ -156,39 +143,9 @@ async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
     return_url: urlForLog(session.settings.deep_link_return_url),
   });
   // A picker answers once: a double submit or a back-button resubmit must not add twice.
-  if (!(await recordResponseOnce(deps, session.correlationId, platform.workspace_id, timeline.events))) {
-    return deepLinkFailure(c, deps, null, 'deep_link_already_sent', { step: 'deep_link_response', note: 'this picker already answered the LMS' });
+  if (!(await recordDeepLinkResponse(deps.db, session.correlationId, platform.workspace_id, timeline.events))) {
+    return fail(c, deps, null, 'deep_link_already_sent', { step: 'deep_link_response', note: 'this picker already answered the LMS' });
   }
   deps.logger.info({ correlationId: session.correlationId, items: sent.length, kid: signing.kid }, 'deep-linking response sent');
   return page(c, 200, session.correlationId, (nonce) => deepLinkingFormHtml(session.settings.deep_link_return_url, jwt, { nonce }));
-}
-
-/** Writes the response event unless one was written already for this launch (serialised per launch). */
-async function recordResponseOnce(deps: RuntimeDeps, correlationId: string, workspaceId: string, events: EventInput[]): Promise<boolean> {
-  return deps.db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`deep-link-response:${correlationId}`}))`.execute(trx);
-    const already = await trx
-      .selectFrom('launch_events')
-      .select('id')
-      .where('correlation_id', '=', correlationId)
-      .where('step', '=', 'deep_link_response')
-      .where('outcome', '=', 'ok')
-      .executeTakeFirst();
-    if (already) return false;
-    await appendEvents(trx, correlationId, workspaceId, events);
-    return true;
-  });
-}
-
-/** Cookie-less launches: the browser proved the state from platform storage; open the picker. */
-async function continueFromStorage(c: Context, deps: RuntimeDeps): Promise<Response> {
-  const resumed = await resumeFromStorage(c, deps, 'deep-link-continue');
-  if (resumed instanceof Response) return resumed;
-  const { timeline, entry, record, data } = resumed;
-  const settings = deepLinkingSettingsSchema.safeParse(parseJson(data.settings));
-  if (!settings.success) {
-    const p = entry.platform;
-    return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', workspaceId: p.workspace_id, platformId: p.id, issuer: p.issuer, clientId: p.client_id });
-  }
-  return openPicker(c, deps, timeline, { entry, record, settings: settings.data, learnDeployment: data.learn === '1', state: null });
 }

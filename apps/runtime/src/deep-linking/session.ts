@@ -6,8 +6,8 @@ import { deepLinkingFlag, type DeepLinkingErrorCode, type DeepLinkingSettingsInp
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
 
-export const PICKER_SESSION_PURPOSE = 'deep-link';
-export const PICKER_SESSION_TTL_SEC = 30 * 60;
+const PICKER_SESSION_PURPOSE = 'deep-link';
+const PICKER_SESSION_TTL_SEC = 30 * 60;
 
 export interface PickerSession {
   correlationId: string;

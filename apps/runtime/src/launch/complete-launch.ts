@@ -1,71 +1,71 @@
-// Hops 3–5 after a validated launch: consume the state, provision the Member, store the
-// launch and the timeline (one statement for a returning learner, one transaction for a
-// new one), then hand the learner a session for the scenario page.
-import { completeLaunchRecord, type EventInput, type Scenario } from '@tether/db';
-import { isInstructor, LtiError } from '@tether/lti';
+// Hops 3–5 after a validated launch, for every way a launch ends well: a resource link landing
+// on its scenario, or a deep-linking request opening the picker — over the cookie path or the
+// cookie-less continuation. One statement consumes the login state, provisions the Member,
+// stores the launch and its timeline (packages/db completeLaunchRecord).
+import { completeLaunchRecord, type LaunchDetails } from '@tether/db';
+import { LtiError, type LaunchRecord } from '@tether/lti';
 import type { RuntimeDeps } from '../deps.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import type { Timeline } from '../timeline.js';
-import type { LaunchRecord } from './launch-record.js';
+
+/** What the launch lands on: a scenario, or the deep-linking picker (no scenario yet). */
+export type LaunchTarget = { kind: 'scenario'; scenarioId: string; slug: string } | { kind: 'picker'; summary: Record<string, unknown> };
 
 export interface CompletedLaunch {
   launchId: string;
   userId: string;
-  sessionToken: string;
+  displayName: string;
 }
 
+/** The launch row's columns, from the verified claims: one mapping for landed and failed launches. */
+export function launchDetailsOf(r: LaunchRecord): LaunchDetails {
+  return {
+    deployment_id: r.deploymentId,
+    message_type: r.messageType,
+    lti_sub: r.sub,
+    context_id: r.contextId,
+    context_title: r.contextTitle,
+    resource_link_id: r.resourceLinkId,
+    resource_link_title: r.resourceLinkTitle,
+    roles: r.roles,
+    ags_lineitem_url: r.agsLineItem,
+    ags_lineitems_url: r.agsLineItems,
+    ags_scopes: r.agsScopes,
+    nrps_memberships_url: r.nrpsUrl,
+  };
+}
+
+/** Completes the launch, or throws `nonce_replayed` when its login state was used already. */
 export async function completeLaunch(
   deps: RuntimeDeps,
   timeline: Timeline,
-  input: { entry: PlatformEntry; record: LaunchRecord; scenario: Scenario; learnDeployment: boolean; state: string | null },
+  input: { entry: PlatformEntry; record: LaunchRecord; state: string; learnDeployment: boolean; target: LaunchTarget },
 ): Promise<CompletedLaunch> {
   const { platform } = input.entry;
   const r = input.record;
-  let drafted: EventInput[] = [];
-  const result = await completeLaunchRecord(
-    deps.db,
-    {
-      correlationId: timeline.correlationId,
-      state: input.state,
-      user: { workspaceId: platform.workspace_id, platformId: platform.id, issuer: platform.issuer, sub: r.sub, name: r.name, givenName: r.givenName, familyName: r.familyName, email: r.email },
-      learnDeployment: input.learnDeployment ? r.deploymentId : null,
-      launch: {
-        deployment_id: r.deploymentId,
-        message_type: r.messageType,
-        lti_sub: r.sub,
-        context_id: r.contextId,
-        context_title: r.contextTitle,
-        resource_link_id: r.resourceLinkId,
-        resource_link_title: r.resourceLinkTitle,
-        scenario_id: input.scenario.id,
-        roles: r.roles,
-        ags_lineitem_url: r.agsLineItem,
-        ags_lineitems_url: r.agsLineItems,
-        ags_scopes: r.agsScopes,
-        nrps_memberships_url: r.nrpsUrl,
-      },
-      events: timeline.events,
+  const target = input.target;
+  // `created` is filled in by the statement, which is where it is decided.
+  const drafted = [
+    timeline.draft('provisioning', { roles: r.roles }),
+    target.kind === 'scenario' ? timeline.draft('landed', { scenario: target.slug }) : timeline.draft('deep_link_picker', target.summary),
+  ];
+  const result = await completeLaunchRecord(deps.db, {
+    correlationId: timeline.correlationId,
+    state: input.state,
+    user: { workspaceId: platform.workspace_id, platformId: platform.id, issuer: platform.issuer, sub: r.sub, name: r.name, givenName: r.givenName, familyName: r.familyName, email: r.email },
+    learnDeployment: input.learnDeployment ? r.deploymentId : null,
+    launch: {
+      ...launchDetailsOf(r),
+      // A deep-linking launch belongs to no resource link or scenario until the picker answers.
+      ...(target.kind === 'picker' ? { resource_link_id: null, resource_link_title: null } : {}),
+      scenario_id: target.kind === 'scenario' ? target.scenarioId : null,
     },
-    ({ created }) => (drafted = [timeline.draft('provisioning', { created, roles: r.roles }), timeline.draft('landed', { scenario: input.scenario.slug })]),
-  );
+    events: [...timeline.events, ...drafted],
+  });
   // Only one completion per login: a replay (or a replayed continuation) finds it used.
   if (!result.ok) throw new LtiError('nonce_replayed', 'This launch was already completed');
+  drafted[0] = { ...drafted[0]!, details: { ...drafted[0]!.details, created: result.created } };
   timeline.commit(drafted);
   if (input.learnDeployment) deps.platforms.rememberDeployment(platform.id, r.deploymentId);
-  const { token } = await deps.tokens.sign({
-    purpose: 'learner-session',
-    // What the landing page shows travels in the (signed) session: landing needs no query.
-    data: {
-      launch: result.launchId,
-      user: result.userId,
-      workspace: platform.workspace_id,
-      cid: timeline.correlationId,
-      scenario: input.scenario.id,
-      name: result.displayName,
-      context: r.contextTitle ?? '',
-      instructor: isInstructor(r.roles) ? '1' : '0',
-    },
-    ttlSec: deps.config.LEARNER_SESSION_TTL_SEC,
-  });
-  return { launchId: result.launchId, userId: result.userId, sessionToken: token };
+  return { launchId: result.launchId, userId: result.userId, displayName: result.displayName };
 }

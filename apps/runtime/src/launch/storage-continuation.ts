@@ -1,27 +1,55 @@
-// The cookie-less path's second half, shared by resource-link and deep-linking launches: the
-// browser read the state back from platform storage (or failed to) and returns with the
-// signed continuation the launch handed it.
+// The cookie-less path (LTI client-side postMessage storage), both halves, for resource-link
+// and deep-linking launches alike: the launch answers with a page that reads the state back
+// from platform storage, which continues to /lti/launch/continue with a signed continuation
+// carrying the verified launch; the continuation completes it like the cookie path does.
 import type { Context } from 'hono';
+import { appendEvents } from '@tether/db';
 import { isCryptoError } from '@tether/crypto';
+import { deepLinkingSettingsSchema, launchRecordSchema, toolEndpoints } from '@tether/lti';
 import type { RuntimeDeps } from '../deps.js';
+import { storageLaunchPage } from '../pages/storage-pages.js';
 import type { PlatformEntry } from '../platform-directory.js';
-import { fail } from '../respond.js';
+import { fail, page } from '../respond.js';
 import { newCorrelationId } from '../security.js';
 import { Timeline } from '../timeline.js';
-import { launchRecordSchema, type LaunchRecord } from './launch-record.js';
+import type { FinishInput, LaunchNext } from './finish-launch.js';
 
-export interface ResumedLaunch {
-  timeline: Timeline;
-  entry: PlatformEntry;
-  record: LaunchRecord;
-  data: Record<string, string>;
+const CONTINUATION_PURPOSE = 'launch-continue';
+/** The storage round trip is a few postMessages: two minutes is plenty. */
+const CONTINUATION_TTL_SEC = 120;
+
+/** First half: record the events so far and send the storage check page. The state stays unused until completion. */
+export async function startStorageCheck(
+  c: Context,
+  deps: RuntimeDeps,
+  timeline: Timeline,
+  input: FinishInput & { storageTarget: string | undefined },
+): Promise<Response> {
+  const { next, entry } = input;
+  const { token } = await deps.tokens.sign({
+    purpose: CONTINUATION_PURPOSE,
+    data: {
+      cid: timeline.correlationId,
+      platform: entry.platform.id,
+      state: input.state,
+      learn: input.learnDeployment ? '1' : '0',
+      record: JSON.stringify(input.record),
+      ...(next.kind === 'scenario' ? { scenario: next.scenario.id } : { settings: JSON.stringify(next.settings) }),
+    },
+    ttlSec: CONTINUATION_TTL_SEC,
+  });
+  await appendEvents(deps.db, timeline.correlationId, entry.platform.workspace_id, timeline.events);
+  const continueUrl = `${toolEndpoints(deps.config.PUBLIC_URL).launch}/continue?token=${encodeURIComponent(token)}`;
+  return page(c, 200, timeline.correlationId, (nonce) =>
+    storageLaunchPage({ nonce, continueUrl, platformOrigin: new URL(entry.platform.auth_login_url).origin, target: input.storageTarget ?? '_parent', state: input.state }),
+  );
 }
 
-/** Verifies the continuation and the storage outcome; a Response means the launch failed (recorded). */
-export async function resumeFromStorage(c: Context, deps: RuntimeDeps, purpose: string): Promise<ResumedLaunch | Response> {
+/** Second half: verify the continuation and the storage outcome; a Response means the launch failed (recorded). */
+export async function resumeFromStorage(c: Context, deps: RuntimeDeps): Promise<{ timeline: Timeline; input: FinishInput } | Response> {
   let data: Record<string, string>;
   try {
-    data = (await deps.tokens.verify(c.req.query('token') ?? '', { purpose })).data;
+    data = (await deps.tokens.verify(c.req.query('token') ?? '', { purpose: CONTINUATION_PURPOSE })).data;
   } catch (e) {
     if (!isCryptoError(e)) throw e;
     const code = e.code === 'one_time_token_expired' ? 'state_expired' : 'state_unknown';
@@ -29,21 +57,23 @@ export async function resumeFromStorage(c: Context, deps: RuntimeDeps, purpose: 
   }
   const timeline = new Timeline(data.cid ?? newCorrelationId());
   const entry = data.platform ? await deps.platforms.findById(data.platform) : undefined;
-  const who = { workspaceId: entry?.platform.workspace_id ?? null, platformId: entry?.platform.id ?? null, issuer: entry?.platform.issuer ?? null, clientId: entry?.platform.client_id ?? null };
+  const p = entry?.platform;
+  const who = { workspaceId: p?.workspace_id ?? null, platformId: p?.id ?? null, issuer: p?.issuer ?? null, clientId: p?.client_id ?? null, state: data.state ?? null };
   const storageError = c.req.query('storage_error');
   if (storageError) {
     return fail(c, deps, timeline, 'state_missing', { step: 'state', ...who, note: `platform storage did not confirm the state (${storageError.slice(0, 40)})` });
   }
   timeline.ok('state', { binding: 'platform_storage', confirmed: true });
-  const record = launchRecordSchema.safeParse(parseJson(data.record));
-  if (!entry || !record.success) return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who });
-  return { timeline, entry, record: record.data, data };
-}
-
-export function parseJson(s: string | undefined): unknown {
-  try {
-    return s === undefined ? undefined : JSON.parse(s);
-  } catch {
-    return undefined;
+  if (!entry || !data.state) return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who, note: 'the connection was removed during the launch' });
+  // The token is ours (signed), so its JSON parses; the schemas guard against a format change between versions.
+  const record = launchRecordSchema.parse(JSON.parse(data.record ?? 'null'));
+  let next: LaunchNext;
+  if (data.settings !== undefined) {
+    next = { kind: 'picker', settings: deepLinkingSettingsSchema.parse(JSON.parse(data.settings)) };
+  } else {
+    const scenario = await deps.scenarios.byId(entry.platform.workspace_id, data.scenario ?? '');
+    if (!scenario) return fail(c, deps, timeline, 'scenario_not_found', { step: 'scenario', ...who, record, note: 'the scenario was removed during the launch' });
+    next = { kind: 'scenario', scenario };
   }
+  return { timeline, input: { entry, record, state: data.state, learnDeployment: data.learn === '1', next } };
 }

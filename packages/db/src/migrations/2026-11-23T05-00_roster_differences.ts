@@ -1,4 +1,4 @@
-// NRPS `differences` links (LTI-NOTES §2.5): a sync that read the whole roster stores the
+// NRPS `differences` links (LTI Names and Role Provisioning Services 2.0): a sync that read the whole roster stores the
 // `rel="differences"` URL the platform gave it; the next scheduled sync of the context reads
 // that URL (changes since then only) instead of the full roster. `mode` says which read a
 // sync did.

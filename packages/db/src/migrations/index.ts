@@ -5,12 +5,14 @@ import * as initial from './2026-11-23T01-00_initial.js';
 import * as gradePassback from './2026-11-23T03-00_grade_passback.js';
 import * as rosterSync from './2026-11-23T04-00_roster_sync.js';
 import * as rosterDifferences from './2026-11-23T05-00_roster_differences.js';
+import * as deepLinkResponse from './2026-11-29T01-00_deep_link_response.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-23T01-00_initial': initial,
   '2026-11-23T03-00_grade_passback': gradePassback,
   '2026-11-23T04-00_roster_sync': rosterSync,
   '2026-11-23T05-00_roster_differences': rosterDifferences,
+  '2026-11-29T01-00_deep_link_response': deepLinkResponse,
 };
 
 export const migrationProvider: MigrationProvider = {

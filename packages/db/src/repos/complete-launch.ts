@@ -1,35 +1,24 @@
-// The end of a valid launch, in as few round trips as possible: consume the login state
-// (single use, atomic), provision the learner, store the launch and its events.
-// A returning learner costs ONE statement (data-modifying CTEs gated on the consumption);
-// a new learner, or a launch whose state was consumed earlier (cookie-less path), one
-// transaction.
+// The end of every valid launch — a scenario landing or the deep-linking picker, over the
+// cookie or the platform-storage path — in ONE statement: consume the login state (single
+// use), refresh or create the learner (user, LTI identity, Member membership), learn the
+// deployment, mark the launch landed and append its events. Every write is gated on the
+// state being consumed by this statement, so a replay (on any node) writes nothing.
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import { eventRows, type EventInput } from './launches.js';
-import { displayNameOf, provisionLtiMember, type LtiUserInput } from './provisioning.js';
+import { consumeLoginState, eventValues, type EventInput, type LaunchDetails } from './launches.js';
+import { displayNameOf, type LtiUserInput } from './provisioning.js';
+import { isUniqueViolation } from '../errors.js';
 
 export interface LaunchCompletion {
   correlationId: string;
-  /** The login state to consume now; null when it was consumed earlier (platform storage). */
-  state: string | null;
+  /** The login state this launch proves; consumed here, whatever path led here. */
+  state: string;
   user: LtiUserInput;
+  /** A deployment learned on this launch (policy `learn`), stored with it. */
   learnDeployment: string | null;
-  launch: {
-    deployment_id: string;
-    message_type: string;
-    lti_sub: string;
-    context_id: string | null;
-    context_title: string | null;
-    resource_link_id: string | null;
-    resource_link_title: string | null;
-    scenario_id: string;
-    roles: string[];
-    ags_lineitem_url: string | null;
-    ags_lineitems_url: string | null;
-    ags_scopes: string[];
-    nrps_memberships_url: string | null;
-  };
-  /** Events of this request so far; `provisionedEvents` adds the last ones once the outcome is known (it may be called more than once). */
+  launch: LaunchDetails & { scenario_id: string | null };
+  /** Events of this request; a `provisioning` event gets `created` filled in by the statement. */
   events: EventInput[];
 }
 
@@ -37,53 +26,99 @@ export type CompletionResult =
   | { ok: true; launchId: string; userId: string; created: boolean; displayName: string }
   | { ok: false; reason: 'replayed' };
 
-export async function completeLaunchRecord(
-  db: Kysely<Database>,
-  c: LaunchCompletion,
-  onProvisioned: (p: { created: boolean }) => EventInput[],
-): Promise<CompletionResult> {
-  if (c.state) {
-    const fast = await completeReturning(db, c, c.state, onProvisioned);
-    if (fast) return fast;
+export async function completeLaunchRecord(db: Kysely<Database>, c: LaunchCompletion): Promise<CompletionResult> {
+  try {
+    return await completeOnce(db, c);
+  } catch (e) {
+    // Two first launches of one learner at once: the loser's statement is rolled back whole
+    // by the unique identity; run again, it finds the winner's identity.
+    if (isUniqueViolation(e, 'lti_identities_workspace_issuer_sub')) return completeOnce(db, c);
+    throw e;
   }
-  return completeInTransaction(db, c, onProvisioned);
 }
 
-async function completeReturning(
-  db: Kysely<Database>,
-  c: LaunchCompletion,
-  state: string,
-  onProvisioned: (p: { created: boolean }) => EventInput[],
-): Promise<CompletionResult | undefined> {
+async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<CompletionResult> {
   const u = c.user;
-  const identity = db
-    .selectFrom('lti_identities')
-    .select('user_id')
-    .where('workspace_id', '=', u.workspaceId)
-    .where('issuer', '=', u.issuer)
-    .where('sub', '=', u.sub);
-  // This path only serves returning learners, so the provisioning outcome is known up front.
-  const events = eventRows(c.correlationId, u.workspaceId, [...c.events, ...onProvisioned({ created: false })]);
+  const displayName = displayNameOf(u);
+  const newUserId = randomUUID();
+  const profile = { name: u.name ?? null, given_name: u.givenName ?? null, family_name: u.familyName ?? null, email: u.email ?? null, platform_id: u.platformId };
   const row = await db
-    .with('existing', () => identity)
+    .with('existing', (q) =>
+      q.selectFrom('lti_identities').select('user_id').where('workspace_id', '=', u.workspaceId).where('issuer', '=', u.issuer).where('sub', '=', u.sub),
+    )
     .with('consumed', (q) =>
-      q
-        .updateTable('login_states')
-        .set({ consumed_at: sql`now()` })
-        .where('state', '=', state)
-        .where('consumed_at', 'is', null)
-        .where(({ exists, selectFrom }) => exists(selectFrom('existing').select('user_id')))
+      consumeLoginState(q, c.state)
+        // Only a launch still under way completes (not one that failed meanwhile).
+        .where(({ exists, selectFrom }) =>
+          exists(selectFrom('launches').select('id').where('correlation_id', '=', c.correlationId).where('status', '=', 'started')),
+        )
         .returning('state'),
     )
     .with('ident', (q) =>
       q
         .updateTable('lti_identities')
-        .set({ name: u.name ?? null, given_name: u.givenName ?? null, family_name: u.familyName ?? null, email: u.email ?? null, platform_id: u.platformId, status: 'active', updated_at: sql`now()` })
+        .set({ ...profile, status: 'active', updated_at: sql`now()` })
         .where('workspace_id', '=', u.workspaceId)
         .where('issuer', '=', u.issuer)
         .where('sub', '=', u.sub)
         .where(({ exists, selectFrom }) => exists(selectFrom('consumed').select('state')))
         .returning('user_id'),
+    )
+    // A new learner. The users row is the auth library's; LMS users never sign in with a
+    // password, and the LMS email stays on the identity (an LMS must not be able to claim an
+    // admin's account by asserting their email), so the user row gets a placeholder address.
+    .with('new_user', (q) =>
+      q
+        .insertInto('users')
+        .columns(['id', 'name', 'email', 'email_verified', 'image', 'created_at', 'updated_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('consumed')
+            .select([
+              sql<string>`${newUserId}`.as('id'),
+              sql<string>`${displayName}`.as('name'),
+              sql<string>`${`${newUserId}@lti.invalid`}`.as('email'),
+              sql<boolean>`false`.as('email_verified'),
+              sql<null>`null`.as('image'),
+              sql<Date>`now()`.as('created_at'),
+              sql<Date>`now()`.as('updated_at'),
+            ])
+            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('existing').select('user_id')))),
+        )
+        .returning('id'),
+    )
+    // No ON CONFLICT: a concurrent first launch makes this fail, which rolls back the whole
+    // statement (state included) for the retry above.
+    .with('new_ident', (q) =>
+      q
+        .insertInto('lti_identities')
+        .columns(['workspace_id', 'user_id', 'issuer', 'sub', 'name', 'given_name', 'family_name', 'email', 'platform_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom('new_user')
+            .select([
+              sql<string>`${u.workspaceId}::uuid`.as('workspace_id'),
+              'new_user.id as user_id',
+              sql<string>`${u.issuer}`.as('issuer'),
+              sql<string>`${u.sub}`.as('sub'),
+              sql<string | null>`${profile.name}`.as('name'),
+              sql<string | null>`${profile.given_name}`.as('given_name'),
+              sql<string | null>`${profile.family_name}`.as('family_name'),
+              sql<string | null>`${profile.email}`.as('email'),
+              sql<string>`${u.platformId}::uuid`.as('platform_id'),
+            ]),
+        )
+        .returning('user_id'),
+    )
+    .with('new_member', (q) =>
+      q
+        .insertInto('memberships')
+        .columns(['workspace_id', 'user_id', 'role', 'joined_via'])
+        .expression((eb) =>
+          eb
+            .selectFrom('new_ident')
+            .select([sql<string>`${u.workspaceId}::uuid`.as('workspace_id'), 'new_ident.user_id', sql<'member'>`'member'`.as('role'), sql<'lti'>`'lti'`.as('joined_via')]),
+        ),
     )
     .with('dep', (q) =>
       q
@@ -100,86 +135,37 @@ async function completeReturning(
     .with('l', (q) =>
       q
         .updateTable('launches')
-        .set((eb) => ({ ...c.launch, user_id: eb.selectFrom('ident').select('user_id'), status: 'landed', completed_at: sql`now()` }))
+        .set({
+          ...c.launch,
+          user_id: sql<string>`coalesce((select user_id from ident), (select user_id from new_ident))`,
+          status: 'landed',
+          completed_at: sql`now()`,
+        })
         .where('correlation_id', '=', c.correlationId)
         .where('status', '=', 'started')
-        .where(({ exists, selectFrom }) => exists(selectFrom('ident').select('user_id')))
+        .where(sql<boolean>`exists (select 1 from ident union all select 1 from new_ident)`)
         .returning('id'),
     )
     .with('ev', (q) =>
       q
         .insertInto('launch_events')
         .columns(['correlation_id', 'workspace_id', 'step', 'outcome', 'error_code', 'duration_ms', 'details', 'created_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom(
-              eb.parens(
-                sql`(values ${sql.join(
-                  events.map(
-                    (e) =>
-                      sql`(${e.correlation_id}, ${e.workspace_id}::uuid, ${e.step}, ${e.outcome}, ${e.error_code}, ${e.duration_ms}::real, ${e.details}::jsonb, ${e.created_at ?? new Date()}::timestamptz)`,
-                  ),
-                )})`,
-              ).as(sql`v(correlation_id, workspace_id, step, outcome, error_code, duration_ms, details, created_at)` as never),
-            )
-            .selectAll()
-            .where(({ exists, selectFrom }) => exists(selectFrom('l').select('id'))) as never,
+        .expression(
+          sql`select v.correlation_id, v.workspace_id, v.step, v.outcome, v.error_code, v.duration_ms,
+                case when v.step = 'provisioning' then v.details || jsonb_build_object('created', exists (select 1 from new_ident)) else v.details end,
+                v.created_at
+              from ${eventValues(c.correlationId, u.workspaceId, c.events)}
+              where exists (select 1 from l)`,
         ),
     )
     .selectNoFrom((eb) => [
       eb.selectFrom('existing').select('user_id').as('existing_user'),
-      eb.selectFrom('consumed').select('state').as('consumed'),
+      eb.selectFrom('new_ident').select('user_id').as('new_user'),
       eb.selectFrom('l').select('id').as('launch_id'),
     ])
     .executeTakeFirstOrThrow();
 
-  if (!row.existing_user) return undefined; // a new learner: the transaction path
-  if (!row.consumed || !row.launch_id) return { ok: false, reason: 'replayed' };
-  return { ok: true, launchId: row.launch_id, userId: row.existing_user, created: false, displayName: displayNameOf(u) };
+  const userId = row.existing_user ?? row.new_user;
+  if (!row.launch_id || !userId) return { ok: false, reason: 'replayed' };
+  return { ok: true, launchId: row.launch_id, userId, created: row.new_user !== null, displayName };
 }
-
-async function completeInTransaction(
-  db: Kysely<Database>,
-  c: LaunchCompletion,
-  onProvisioned: (p: { created: boolean }) => EventInput[],
-): Promise<CompletionResult> {
-  return db.transaction().execute(async (trx) => {
-    if (c.state) {
-      const consumed = await trx
-        .updateTable('login_states')
-        .set({ consumed_at: sql`now()` })
-        .where('state', '=', c.state)
-        .where('consumed_at', 'is', null)
-        .returning('state')
-        .executeTakeFirst();
-      if (!consumed) return { ok: false as const, reason: 'replayed' as const };
-    }
-    if (c.learnDeployment) {
-      await trx
-        .insertInto('deployments')
-        .values({ platform_id: c.user.platformId, deployment_id: c.learnDeployment, source: 'launch' })
-        .onConflict((oc) => oc.columns(['platform_id', 'deployment_id']).doNothing())
-        .execute();
-    }
-    const member = await provisionLtiMember(trx, c.user);
-    const launch = await trx
-      .updateTable('launches')
-      .set({ ...c.launch, user_id: member.userId, status: 'landed', completed_at: sql`now()` })
-      .where('correlation_id', '=', c.correlationId)
-      .where('status', '=', 'started')
-      .returning('id')
-      .executeTakeFirst();
-    if (!launch) {
-      // Already landed or failed (a replayed continuation): undo the provisioning too.
-      throw new ReplayedLaunch();
-    }
-    const events = [...c.events, ...onProvisioned({ created: member.created })];
-    await trx.insertInto('launch_events').values(eventRows(c.correlationId, c.user.workspaceId, events)).execute();
-    return { ok: true as const, launchId: launch.id, userId: member.userId, created: member.created, displayName: member.displayName };
-  }).catch((e) => {
-    if (e instanceof ReplayedLaunch) return { ok: false as const, reason: 'replayed' as const };
-    throw e;
-  });
-}
-
-class ReplayedLaunch extends Error {}

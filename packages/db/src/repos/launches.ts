@@ -1,8 +1,9 @@
-// Launch storage: login states, launch rows and their event timeline. Shaped for few
-// round trips: a login is one statement; a launch is one state-consuming update plus one
-// transaction at the end.
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, EventOutcome, Launch, LaunchEvent, LoginState, NewLoginState } from '../schema.js';
+// Launch storage: login states, launch rows and their event timeline. Shaped for few round
+// trips: a login is one statement, a completed or failed launch one more (see
+// complete-launch.ts). A login state is used up in exactly one place: `consumeLoginState`,
+// which both the completion and the failure statements embed.
+import { sql, type Kysely, type QueryCreator, type Transaction } from 'kysely';
+import type { Database, EventOutcome, Launch, LoginState, NewLoginState } from '../schema.js';
 
 export interface EventInput {
   step: string;
@@ -11,6 +12,22 @@ export interface EventInput {
   duration_ms?: number | null;
   details?: Record<string, unknown>;
   at?: Date;
+}
+
+/** What a verified launch tells about itself: stored on the launch row, landed or failed. */
+export interface LaunchDetails {
+  deployment_id: string;
+  message_type: string;
+  lti_sub: string;
+  context_id: string | null;
+  context_title: string | null;
+  resource_link_id: string | null;
+  resource_link_title: string | null;
+  roles: string[];
+  ags_lineitem_url: string | null;
+  ags_lineitems_url: string | null;
+  ags_scopes: string[];
+  nrps_memberships_url: string | null;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -27,6 +44,23 @@ export const eventRows = (correlationId: string, workspaceId: string | null, eve
     details: JSON.stringify(e.details ?? {}),
     ...(e.at ? { created_at: e.at } : {}),
   }));
+
+/** The events as a typed VALUES list `v(...)`, for inserts gated inside a larger statement. */
+export function eventValues(correlationId: string, workspaceId: string | null, events: EventInput[]) {
+  const rows = eventRows(correlationId, workspaceId, events).map(
+    (e) =>
+      sql`(${e.correlation_id}, ${e.workspace_id}::uuid, ${e.step}, ${e.outcome}, ${e.error_code}, ${e.duration_ms}::real, ${e.details}::jsonb, ${e.created_at ?? new Date()}::timestamptz)`,
+  );
+  return sql`(values ${sql.join(rows)}) as v(correlation_id, workspace_id, step, outcome, error_code, duration_ms, details, created_at)`;
+}
+
+/**
+ * The one place a login state is used up: single use, atomically — the first statement to
+ * run it flips `consumed_at`; any later one (a replay, on any node) matches nothing.
+ */
+export function consumeLoginState(q: QueryCreator<Database>, state: string) {
+  return q.updateTable('login_states').set({ consumed_at: sql`now()` }).where('state', '=', state).where('consumed_at', 'is', null);
+}
 
 /** A successful login: the state row, the launch row ("started") and the events, in one statement. */
 export async function recordLogin(db: Db, state: NewLoginState, events: EventInput[]): Promise<void> {
@@ -47,9 +81,9 @@ export async function recordLogin(db: Db, state: NewLoginState, events: EventInp
     .execute();
 }
 
-/** A failure before or without a login state: a failed launch row plus its events. */
+/** A failed launch: its row (created, or moved from "started"), its events, and its login state used up. */
 export async function recordFailure(
-  db: Db,
+  db: Kysely<Database>,
   input: {
     correlationId: string;
     workspaceId: string | null;
@@ -57,40 +91,27 @@ export async function recordFailure(
     issuer?: string | null;
     clientId?: string | null;
     errorCode: string;
-    consumeState?: string | null;
+    /** The login state this launch used, when it got that far: single use, whatever the outcome. */
+    state?: string | null;
     /** What the verified claims said, when the failure came after they were checked. */
-    launch?: FailedLaunchDetails | null;
+    launch?: LaunchDetails | null;
   },
   events: EventInput[],
 ): Promise<void> {
-  // A failed launch uses up its state too: single use, whatever the outcome.
-  const state = input.consumeState ?? null;
-  await db
-    .with('s', (q) => q.updateTable('login_states').set({ consumed_at: sql`coalesce(consumed_at, now())` }).where('state', '=', state ?? ''))
-    .with('l', (q) =>
+  const failed = { status: 'failed' as const, error_code: input.errorCode, completed_at: new Date(), ...(input.launch ?? {}) };
+  const write = (db: QueryCreator<Database>) =>
+    db
+      .with('l', (q) =>
       q
         .insertInto('launches')
-        .values({
-          correlation_id: input.correlationId,
-          workspace_id: input.workspaceId,
-          platform_id: input.platformId ?? null,
-          issuer: input.issuer ?? null,
-          client_id: input.clientId ?? null,
-          status: 'failed',
-          error_code: input.errorCode,
-          completed_at: new Date(),
-          ...(input.launch ?? {}),
-        })
-        .onConflict((oc) =>
-          oc
-            .column('correlation_id')
-            .doUpdateSet({ status: 'failed', error_code: input.errorCode, completed_at: new Date(), ...(input.launch ?? {}) })
-            .where('launches.status', '=', 'started'),
-        ),
-    )
-    .insertInto('launch_events')
-    .values(eventRows(input.correlationId, input.workspaceId, events))
-    .execute();
+        .values({ correlation_id: input.correlationId, workspace_id: input.workspaceId, platform_id: input.platformId ?? null, issuer: input.issuer ?? null, client_id: input.clientId ?? null, ...failed })
+        .onConflict((oc) => oc.column('correlation_id').doUpdateSet(failed).where('launches.status', '=', 'started')),
+      )
+      .insertInto('launch_events')
+      .values(eventRows(input.correlationId, input.workspaceId, events))
+      .execute();
+  const state = input.state;
+  await (state ? write(db.with('s', (q) => consumeLoginState(q, state)) as unknown as QueryCreator<Database>) : write(db));
 }
 
 export async function appendEvents(db: Db, correlationId: string, workspaceId: string | null, events: EventInput[]): Promise<void> {
@@ -98,55 +119,51 @@ export async function appendEvents(db: Db, correlationId: string, workspaceId: s
   await db.insertInto('launch_events').values(eventRows(correlationId, workspaceId, events)).execute();
 }
 
-export interface FailedLaunchDetails {
-  deployment_id: string;
-  message_type: string;
-  lti_sub: string;
-  context_id: string | null;
-  context_title: string | null;
-  resource_link_id: string | null;
-  resource_link_title: string | null;
-  roles: string[];
-}
-
-export type ConsumeResult =
-  | { ok: true; state: LoginState }
-  | { ok: false; reason: 'unknown' }
-  | { ok: false; reason: 'consumed' | 'expired'; state: LoginState };
-
-/**
- * Single use, atomically: the first caller flips consumed_at and gets the row; any replay
- * (on any node) finds it consumed. Expired states are consumed too, so they cannot linger.
- */
-export async function consumeLoginState(db: Db, state: string, now = new Date()): Promise<ConsumeResult> {
-  const row = await db
-    .updateTable('login_states')
-    .set({ consumed_at: now })
-    .where('state', '=', state)
-    .where('consumed_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst();
-  if (row) return row.expires_at.getTime() < now.getTime() ? { ok: false, reason: 'expired', state: row } : { ok: true, state: row };
-  const existing = await db.selectFrom('login_states').selectAll().where('state', '=', state).executeTakeFirst();
-  return existing ? { ok: false, reason: 'consumed', state: existing } : { ok: false, reason: 'unknown' };
-}
-
-/** Housekeeping: drop login states past their expiry (consumed or not). */
-export async function pruneLoginStates(db: Db, olderThan: Date): Promise<number> {
-  const r = await db.deleteFrom('login_states').where('expires_at', '<', olderThan).executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
-
-export async function findLaunchByCorrelation(db: Db, correlationId: string): Promise<Launch | undefined> {
-  return db.selectFrom('launches').selectAll().where('correlation_id', '=', correlationId).executeTakeFirst();
-}
-
-export async function getTimeline(db: Db, correlationId: string): Promise<LaunchEvent[]> {
-  return db.selectFrom('launch_events').selectAll().where('correlation_id', '=', correlationId).orderBy('id').execute();
-}
-
-export const nowSql = sql<Date>`now()`;
-
 export async function findLoginState(db: Db, state: string): Promise<LoginState | undefined> {
   return db.selectFrom('login_states').selectAll().where('state', '=', state).executeTakeFirst();
+}
+
+/**
+ * A deep-linking picker's answer, once per launch: marks the launch as answered and appends
+ * the events in one statement; false (nothing written) when it had answered already.
+ */
+export async function recordDeepLinkResponse(db: Kysely<Database>, correlationId: string, workspaceId: string, events: EventInput[]): Promise<boolean> {
+  const row = await db
+    .with('l', (q) =>
+      q
+        .updateTable('launches')
+        .set({ deep_link_responded_at: sql`now()` })
+        .where('correlation_id', '=', correlationId)
+        .where('deep_link_responded_at', 'is', null)
+        .returning('id'),
+    )
+    .with('ev', (q) =>
+      q
+        .insertInto('launch_events')
+        .columns(['correlation_id', 'workspace_id', 'step', 'outcome', 'error_code', 'duration_ms', 'details', 'created_at'])
+        .expression(sql`select v.* from ${eventValues(correlationId, workspaceId, events)} where exists (select 1 from l)`),
+    )
+    .selectNoFrom((eb) => [eb.selectFrom('l').select('id').as('launch_id')])
+    .executeTakeFirstOrThrow();
+  return row.launch_id !== null;
+}
+
+/** Whether this deep-linking launch's picker has answered its platform. */
+export async function deepLinkResponded(db: Kysely<Database>, correlationId: string): Promise<boolean> {
+  const row = await db.selectFrom('launches').select('deep_link_responded_at').where('correlation_id', '=', correlationId).executeTakeFirst();
+  return !!row?.deep_link_responded_at;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A launch of this workspace by its correlation ID or its launch ID (the Grades API accepts either). */
+export async function findLaunchByRef(db: Db, workspaceId: string, ref: string): Promise<Launch | undefined> {
+  const rows = await db
+    .selectFrom('launches')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => (UUID.test(ref) ? eb.or([eb('correlation_id', '=', ref), eb('id', '=', ref)]) : eb('correlation_id', '=', ref)))
+    .limit(2)
+    .execute();
+  return rows.find((r) => r.correlation_id === ref) ?? rows[0];
 }

@@ -1,7 +1,10 @@
 // The part of a validated launch Tether keeps: what provisioning, routing, the launch row
-// and later grade passback need. Built once from the claims, identical on both state paths.
-import { CLAIM, customParams, normaliseRoles, type ValidatedLaunch } from '@tether/lti';
+// and later grade passback need. Built once from the claims, identical on both state paths
+// (the cookie-less continuation carries it through the browser, hence the schema).
 import { z } from 'zod';
+import { CLAIM, customParams } from '../claims.js';
+import { normaliseRoles } from '../roles.js';
+import type { ValidatedLaunch } from '../validate-id-token.js';
 
 export const launchRecordSchema = z.object({
   messageType: z.string(),

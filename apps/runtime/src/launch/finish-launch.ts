@@ -1,0 +1,79 @@
+// The last hop of every valid launch, whichever state path led here: complete it (one
+// statement), then hand the browser on — to the learner landing with a signed session, or to
+// the deep-linking picker with a signed picker session.
+import type { Context } from 'hono';
+import type { Scenario } from '@tether/db';
+import { isInstructor, isLtiError, type DeepLinkingClaims, type LaunchRecord } from '@tether/lti';
+import { PICKER_PATH, pickerSummary } from '../deep-linking/picker-summary.js';
+import { signPickerSession } from '../deep-linking/session.js';
+import type { RuntimeDeps } from '../deps.js';
+import type { PlatformEntry } from '../platform-directory.js';
+import { fail } from '../respond.js';
+import type { Timeline } from '../timeline.js';
+import { completeLaunch, type CompletedLaunch } from './complete-launch.js';
+
+type DeepLinkingSettings = DeepLinkingClaims['https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings'];
+
+/** Where a valid launch goes: its scenario, or the picker for a deep-linking request. */
+export type LaunchNext = { kind: 'scenario'; scenario: Scenario } | { kind: 'picker'; settings: DeepLinkingSettings };
+
+export interface FinishInput {
+  entry: PlatformEntry;
+  record: LaunchRecord;
+  /** The login state the launch proved; consumed by the completion. */
+  state: string;
+  learnDeployment: boolean;
+  next: LaunchNext;
+}
+
+export async function finishLaunch(c: Context, deps: RuntimeDeps, timeline: Timeline, input: FinishInput): Promise<Response> {
+  const { platform } = input.entry;
+  const { next, record } = input;
+  let done: CompletedLaunch;
+  try {
+    done = await completeLaunch(deps, timeline, {
+      entry: input.entry,
+      record,
+      state: input.state,
+      learnDeployment: input.learnDeployment,
+      target: next.kind === 'scenario' ? { kind: 'scenario', scenarioId: next.scenario.id, slug: next.scenario.slug } : { kind: 'picker', summary: pickerSummary(next.settings) },
+    });
+  } catch (e) {
+    if (!isLtiError(e)) throw e;
+    return fail(c, deps, timeline, e.code, { step: 'provisioning', workspaceId: platform.workspace_id, platformId: platform.id, issuer: platform.issuer, clientId: platform.client_id, note: e.message });
+  }
+  c.header('x-correlation-id', timeline.correlationId);
+  c.header('cache-control', 'no-store');
+  c.header('referrer-policy', 'no-referrer');
+
+  if (next.kind === 'picker') {
+    const session = await signPickerSession(deps, {
+      correlationId: timeline.correlationId,
+      platformId: platform.id,
+      launchId: done.launchId,
+      deploymentId: record.deploymentId,
+      settings: next.settings,
+      contextTitle: record.contextTitle,
+    });
+    deps.logger.info({ correlationId: timeline.correlationId, launchId: done.launchId }, 'deep-linking picker opened');
+    return c.redirect(`${PICKER_PATH}?session=${encodeURIComponent(session)}`, 303);
+  }
+
+  const { token } = await deps.tokens.sign({
+    purpose: 'learner-session',
+    // What the landing page shows travels in the (signed) session: landing needs no query.
+    data: {
+      launch: done.launchId,
+      user: done.userId,
+      workspace: platform.workspace_id,
+      cid: timeline.correlationId,
+      scenario: next.scenario.id,
+      name: done.displayName,
+      context: record.contextTitle ?? '',
+      instructor: isInstructor(record.roles) ? '1' : '0',
+    },
+    ttlSec: deps.config.LEARNER_SESSION_TTL_SEC,
+  });
+  deps.logger.info({ correlationId: timeline.correlationId, launchId: done.launchId, instructor: isInstructor(record.roles) }, 'launch landed');
+  return c.redirect(`/learn?session=${encodeURIComponent(token)}`, 303);
+}

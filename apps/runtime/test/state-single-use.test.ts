@@ -1,0 +1,119 @@
+// A login state is used exactly once, by every path that ends a login: a landing, the
+// deep-linking picker, the cookie-less continuation, and a failure. Each path below ends a
+// login, then replays it: the replay is refused and the state's consumption is not redone.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAutoPostForm, simulateBrowserLaunch, type LaunchSpec } from '@tether/lms-sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+const INSTRUCTOR = ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'];
+
+async function stateRow(correlationId: string) {
+  return h.t.db.selectFrom('login_states').select(['state', 'consumed_at']).where('correlation_id', '=', correlationId).executeTakeFirstOrThrow();
+}
+
+/** Ends a login through the cookie path, then posts the very same launch again. */
+async function endThenReplay(spec: LaunchSpec) {
+  const first = await simulateBrowserLaunch(h.sim, spec);
+  const res = first.launch!;
+  const correlationId = res.headers.get('x-correlation-id')!;
+  const used = await stateRow(correlationId);
+  const replay = await fetch(first.form!.action, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams(first.form!.fields),
+    headers: { cookie: Object.entries(first.cookies).map(([k, v]) => `${k}=${v}`).join('; ') },
+  });
+  return { res, used, replay, after: await stateRow(correlationId) };
+}
+
+/** Runs a cookie-less login up to the storage check page; returns its continuation URL. */
+async function storageCheck(spec: LaunchSpec) {
+  const init = h.sim.loginInitiation({ ...spec, storageTarget: '_parent' });
+  const page = await (await fetch(init.url, { redirect: 'manual' })).text();
+  const authUrl = JSON.parse(page.match(/"authUrl":("[^"]+")/)![1]!) as string;
+  const form = parseAutoPostForm(await (await h.sim.fetch(new Request(authUrl))).text());
+  const check = await fetch(form.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form.fields) });
+  const correlationId = check.headers.get('x-correlation-id')!;
+  const continueUrl = JSON.parse((await check.text()).match(/"continueUrl":("[^"]+")/)![1]!) as string;
+  return { correlationId, continueUrl };
+}
+
+describe('every path that ends a login uses its state exactly once', () => {
+  it('landing on a scenario', async () => {
+    const r = await endThenReplay({ custom: { scenario_id: 'fire-drill' }, user: { sub: 'once-landing' } });
+    expect(r.res.status).toBe(303);
+    expect(r.used.consumed_at).not.toBeNull();
+    expect(r.replay.headers.get('x-tether-error')).toBe('nonce_replayed');
+    expect(r.after.consumed_at).toEqual(r.used.consumed_at);
+  });
+
+  it('opening the deep-linking picker', async () => {
+    const r = await endThenReplay({ messageType: 'LtiDeepLinkingRequest', roles: INSTRUCTOR, custom: {}, user: { sub: 'once-picker' } });
+    expect(r.res.headers.get('location')).toMatch(/^\/lti\/deep-link\?session=/);
+    expect(r.used.consumed_at).not.toBeNull();
+    expect(r.replay.headers.get('x-tether-error')).toBe('nonce_replayed');
+    expect(r.after.consumed_at).toEqual(r.used.consumed_at);
+  });
+
+  it('a failed launch', async () => {
+    const r = await endThenReplay({ custom: { scenario_id: 'no-such-scenario' }, user: { sub: 'once-failure' } });
+    expect(r.res.headers.get('x-tether-error')).toBe('scenario_not_found');
+    expect(r.used.consumed_at).not.toBeNull();
+    expect(r.replay.headers.get('x-tether-error')).toBe('nonce_replayed');
+    expect(r.after.consumed_at).toEqual(r.used.consumed_at);
+  });
+
+  it('the cookie-less continuation: unused until it completes, then used once', async () => {
+    const { correlationId, continueUrl } = await storageCheck({ custom: { scenario_id: 'fire-drill' }, user: { sub: 'once-storage' } });
+    // The storage check page itself ends nothing: the state waits for the proof.
+    expect((await stateRow(correlationId)).consumed_at).toBeNull();
+    const ok = await fetch(continueUrl, { redirect: 'manual' });
+    expect(ok.status).toBe(303);
+    const used = await stateRow(correlationId);
+    expect(used.consumed_at).not.toBeNull();
+    const again = await fetch(continueUrl, { redirect: 'manual' });
+    expect(again.headers.get('x-tether-error')).toBe('nonce_replayed');
+    expect((await stateRow(correlationId)).consumed_at).toEqual(used.consumed_at);
+  });
+
+  it('the cookie-less continuation into the picker, and a failed storage read', async () => {
+    const dl = await storageCheck({ messageType: 'LtiDeepLinkingRequest', roles: INSTRUCTOR, custom: {}, user: { sub: 'once-storage-picker' } });
+    const ok = await fetch(dl.continueUrl, { redirect: 'manual' });
+    expect(ok.headers.get('location')).toMatch(/^\/lti\/deep-link\?session=/);
+    expect((await stateRow(dl.correlationId)).consumed_at).not.toBeNull();
+
+    const failed = await storageCheck({ custom: { scenario_id: 'fire-drill' }, user: { sub: 'once-storage-failed' } });
+    const res = await fetch(`${failed.continueUrl}&storage_error=key_not_found`, { redirect: 'manual' });
+    expect(res.headers.get('x-tether-error')).toBe('state_missing');
+    const used = await stateRow(failed.correlationId);
+    expect(used.consumed_at).not.toBeNull();
+    expect((await fetch(failed.continueUrl, { redirect: 'manual' })).headers.get('x-tether-error')).toBe('nonce_replayed');
+    expect((await stateRow(failed.correlationId)).consumed_at).toEqual(used.consumed_at);
+  });
+});
+
+describe('one place consumes login states', () => {
+  it('only packages/db/src/repos/launches.ts writes login_states.consumed_at', () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const writers: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        if (name === 'node_modules' || name === 'test' || name.startsWith('.')) continue;
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (path.endsWith('.ts') && /updateTable\(\s*'login_states'\s*\)/.test(readFileSync(path, 'utf8'))) writers.push(relative(root, path));
+      }
+    };
+    for (const top of ['apps', 'packages']) walk(join(root, top));
+    expect(writers).toEqual(['packages/db/src/repos/launches.ts']);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './launch-checks.js';
+export * from './launch-record.js';
