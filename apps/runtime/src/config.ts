@@ -1,11 +1,14 @@
 // Runtime configuration from the environment, checked once at start.
+import { DEFAULT_CLOCK_TOLERANCE_SEC, DEFAULT_MAX_AGE_SEC, MAX_CLOCK_TOLERANCE_SEC } from '@tether/crypto';
+import { DEV_RUNTIME_URL, originSetting, parseSettings } from '@tether/lti';
 import { z } from 'zod';
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   HOST: z.string().default('0.0.0.0'),
-  PUBLIC_URL: z.url().default('http://localhost:3001').transform((u) => u.replace(/\/+$/, '')),
+  PUBLIC_URL: originSetting(DEV_RUNTIME_URL),
+  /** PostgreSQL; unset or empty ⇒ the embedded engine under TETHER_DATA_DIR. */
   DATABASE_URL: z.string().optional(),
   TETHER_SECRET: z.string().optional(),
   TETHER_DATA_DIR: z.string().optional(),
@@ -13,8 +16,8 @@ const envSchema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** Seconds between OIDC login and launch before the state expires. */
   LOGIN_STATE_TTL_SEC: z.coerce.number().int().min(30).max(3600).default(600),
-  CLOCK_SKEW_SEC: z.coerce.number().int().min(0).max(300).default(60),
-  ID_TOKEN_MAX_AGE_SEC: z.coerce.number().int().min(60).max(86_400).default(3600),
+  CLOCK_SKEW_SEC: z.coerce.number().int().min(0).max(MAX_CLOCK_TOLERANCE_SEC).default(DEFAULT_CLOCK_TOLERANCE_SEC),
+  ID_TOKEN_MAX_AGE_SEC: z.coerce.number().int().min(60).max(86_400).default(DEFAULT_MAX_AGE_SEC),
   /** Hosts (host or host:port) allowed over plain http for dynamic registration — local test LMSes only. */
   TETHER_DEV_INSECURE_HOSTS: z
     .string()
@@ -57,10 +60,6 @@ const envSchema = z.object({
 export type RuntimeConfig = z.output<typeof envSchema> & { production: boolean };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  const r = envSchema.safeParse(env);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`Invalid runtime configuration:\n${lines}`);
-  }
-  return { ...r.data, production: r.data.NODE_ENV === 'production' };
+  const c = parseSettings(envSchema, env, 'runtime configuration');
+  return { ...c, production: c.NODE_ENV === 'production' };
 }

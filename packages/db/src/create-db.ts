@@ -1,5 +1,5 @@
-// createDb(): a Kysely instance on PostgreSQL — DATABASE_URL when given, otherwise the
-// embedded engine under the data directory.
+// createDb(): a Kysely instance on PostgreSQL — the URL the app's config gives (DATABASE_URL),
+// otherwise the embedded engine under the data directory. Reads no environment itself.
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { resolveDataDir } from './data-dir.js';
@@ -20,7 +20,8 @@ export interface DbHandle {
 }
 
 export interface CreateDbOptions {
-  url?: string | undefined;
+  /** PostgreSQL connection string; undefined or empty ⇒ the embedded engine. */
+  url: string | undefined;
   dataDir?: string;
   poolSize?: number;
   log?: (line: string) => void;
@@ -33,8 +34,8 @@ export function createKysely(url: string, poolSize = 10): Kysely<Database> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-export async function createDb(opts: CreateDbOptions = {}): Promise<DbHandle> {
-  const url = opts.url ?? process.env.DATABASE_URL;
+export async function createDb(opts: CreateDbOptions): Promise<DbHandle> {
+  const url = opts.url || undefined;
   if (url) {
     const db = createKysely(url, opts.poolSize);
     return { db, url, engine: 'postgres', close: () => db.destroy() };

@@ -1,5 +1,5 @@
 // Where Tether keeps local state (embedded database, generated secret): `.data/` at the
-// workspace root, or TETHER_DATA_DIR.
+// workspace root, or the directory the app's config names (TETHER_DATA_DIR).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -13,6 +13,6 @@ export function findWorkspaceRoot(from: string = process.cwd()): string {
   }
 }
 
-export function resolveDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.TETHER_DATA_DIR ? resolve(env.TETHER_DATA_DIR) : join(findWorkspaceRoot(), '.data');
+export function resolveDataDir(configured?: string): string {
+  return configured ? resolve(configured) : join(findWorkspaceRoot(), '.data');
 }

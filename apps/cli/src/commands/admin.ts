@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { AdminError, createAuth, createWorkspaceAdmin, deriveAuthSecret } from '@tether/auth';
-import { loadMasterSecret } from '@tether/crypto';
 import { writeAudit } from '@tether/db';
 import { check, parseFlags } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -13,22 +12,21 @@ const input = z.object({
 });
 
 /** better-auth's secret is derived from the master secret, so every node computes the same. */
-export async function authSecret(ctx: CliContext): Promise<string> {
-  const { secret } = await loadMasterSecret({ env: ctx.env.TETHER_SECRET, dataDir: ctx.dataDir, production: ctx.env.NODE_ENV === 'production' });
-  return deriveAuthSecret(secret);
+async function authSecret(ctx: CliContext): Promise<string> {
+  return deriveAuthSecret(await ctx.secret());
 }
 
 export async function adminCreate(ctx: CliContext, argv: string[]) {
   const { flags } = parseFlags(argv, { workspace: 'string', email: 'string', password: 'string', name: 'string' });
   const workspace = await ctx.workspace(flags.workspace as string | undefined);
   const values = check(input, { email: flags.email, password: flags.password, name: flags.name });
-  const auth = createAuth({ db: ctx.handle.db, secret: await authSecret(ctx), baseURL: ctx.env.ADMIN_URL ?? 'http://localhost:3000' });
+  const auth = createAuth({ db: ctx.handle.db, secret: await authSecret(ctx), baseURL: ctx.config.ADMIN_ORIGIN });
   try {
     const admin = await createWorkspaceAdmin(auth, ctx.handle.db, { workspaceId: workspace.id, ...values });
     await writeAudit(ctx.handle.db, { workspace_id: workspace.id, actor: 'cli', action: 'admin.create', target_type: 'user', target_id: admin.userId, details: { email: admin.email } });
     ctx.out.result({ ...admin, workspace: workspace.slug }, `Created admin ${admin.email} for workspace ${workspace.slug}`);
   } catch (e) {
-    if (e instanceof AdminError) throw new CliError(`--${e.message}`, 2, e.code, [e.message.split(':')[0] ?? 'input']);
+    if (e instanceof AdminError) throw new CliError(e.code, `--${e.message}`, { fields: [e.message.split(':')[0] ?? 'input'], cause: e });
     throw e;
   }
 }

@@ -1,5 +1,5 @@
 import { mintRegistrationUrl } from '@tether/api';
-import { createOneTimeTokens, loadMasterSecret } from '@tether/crypto';
+import { createOneTimeTokens } from '@tether/crypto';
 import { parseFlags } from '../args.js';
 import type { CliContext } from '../context.js';
 
@@ -7,9 +7,7 @@ import type { CliContext } from '../context.js';
 export async function registrationUrl(ctx: CliContext, argv: string[]) {
   const { flags } = parseFlags(argv, { workspace: 'string' });
   const workspace = await ctx.workspace(flags.workspace as string | undefined);
-  const { secret } = await loadMasterSecret({ env: ctx.env.TETHER_SECRET, dataDir: ctx.dataDir, production: ctx.env.NODE_ENV === 'production' });
-  const publicUrl = (ctx.env.PUBLIC_URL || 'http://localhost:3001').replace(/\/+$/, '');
-  const minted = await mintRegistrationUrl(ctx.handle.db, createOneTimeTokens(secret), { workspaceId: workspace.id, publicUrl, createdBy: null, actor: 'cli' });
+  const minted = await mintRegistrationUrl(ctx.handle.db, createOneTimeTokens(await ctx.secret()), { workspaceId: workspace.id, publicUrl: ctx.config.PUBLIC_URL, createdBy: null, actor: 'cli' });
   ctx.out.result(
     { url: minted.url, expiresAt: minted.expiresAt.toISOString(), workspace: workspace.slug },
     `Registration URL for ${workspace.slug} (valid until ${minted.expiresAt.toISOString()}, once):\n${minted.url}`,

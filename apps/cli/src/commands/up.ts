@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findWorkspaceRoot } from '@tether/db';
+import { adminExists, findWorkspaceRoot } from '@tether/db';
 import { parseFlags } from '../args.js';
 import type { CliContext } from '../context.js';
 
@@ -47,16 +47,15 @@ export async function up(ctx: CliContext, argv: string[]) {
     const built = spawnSync('pnpm', ['--filter', '@tether/admin', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
     if (built.status !== 0) ctx.out.info('The dashboard build failed; starting the runtime only.');
   }
-  const adminPort = ctx.env.ADMIN_PORT ?? '3000';
-  const adminOrigin = ctx.env.ADMIN_ORIGIN ?? `http://localhost:${adminPort}`;
+  const adminOrigin = ctx.config.ADMIN_ORIGIN;
   if (existsSync(adminBuild)) {
     start('admin', adminDir, [adminBuild], {
-      HOST: ctx.env.ADMIN_HOST ?? '127.0.0.1',
-      PORT: adminPort,
+      HOST: ctx.config.ADMIN_HOST,
+      PORT: String(ctx.config.ADMIN_PORT),
       ORIGIN: adminOrigin,
-      PUBLIC_URL: ctx.env.PUBLIC_URL ?? 'http://localhost:3001',
+      PUBLIC_URL: ctx.config.PUBLIC_URL,
     });
-    const hasAdmin = await ctx.handle.db.selectFrom('memberships').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst();
+    const hasAdmin = await adminExists(ctx.handle.db);
     ctx.out.info(
       hasAdmin
         ? `Admin dashboard: ${adminOrigin}`

@@ -2,7 +2,8 @@
 // the browser uses the same routers over /api/trpc.
 import type { RequestEvent } from '@sveltejs/kit';
 import { createCaller, createContextFactory, type Context } from '@tether/api';
-import { getDeps, USER_AGENT } from './deps';
+import { TETHER_USER_AGENT as USER_AGENT } from '@tether/http';
+import { getDeps } from './deps';
 
 let factory: Promise<(opts: { headers: Headers }) => Promise<Context>> | undefined;
 

@@ -3,6 +3,7 @@ import { createAuth, deriveAuthSecret, type TetherAuth } from '@tether/auth';
 import { createOneTimeTokens, loadMasterSecret, type OneTimeTokens } from '@tether/crypto';
 import { createDb, migrateToLatest, resolveDataDir, type Database, type Kysely, type PassbackQueue, type RosterQueue } from '@tether/db';
 import { createPgBossPassbackQueue, createPgBossRosterQueue } from '@tether/queue';
+import { loadAdminConfig } from './config';
 
 export interface AdminDeps {
   db: Kysely<Database>;
@@ -17,27 +18,24 @@ export interface AdminDeps {
   origin: string;
 }
 
-// process.env, not $env/dynamic/private: SvelteKit files PUBLIC_URL under the public env.
-const env = process.env;
-
-export const USER_AGENT = 'Tether-LTI/0.1 (+https://github.com/tether-lti)';
 
 let deps: Promise<AdminDeps> | undefined;
 
 export function getDeps(): Promise<AdminDeps> {
   deps ??= (async () => {
-    const dataDir = env.TETHER_DATA_DIR || resolveDataDir();
-    const handle = await createDb({ url: env.DATABASE_URL || undefined, dataDir, poolSize: 10 });
+    const config = loadAdminConfig();
+    const dataDir = resolveDataDir(config.TETHER_DATA_DIR);
+    const handle = await createDb({ url: config.DATABASE_URL, dataDir, poolSize: config.DB_POOL_SIZE });
     await migrateToLatest(handle.db);
-    const { secret } = await loadMasterSecret({ env: env.TETHER_SECRET, dataDir, production: env.NODE_ENV === 'production' });
-    const origin = (env.ORIGIN || 'http://localhost:3000').replace(/\/+$/, '');
+    const { secret } = await loadMasterSecret({ env: config.TETHER_SECRET, dataDir, production: config.production });
+    const origin = config.ORIGIN;
     const auth = createAuth({ db: handle.db, secret: deriveAuthSecret(secret), baseURL: origin });
     // adapter-node stops accepting requests on SIGTERM/SIGINT, then emits this: close the
     // pool (and the embedded server when we own it) so the process can exit.
     const passbackQueue = createPgBossPassbackQueue({ db: handle.db });
     const rosterQueue = createPgBossRosterQueue({ db: handle.db });
     process.once('sveltekit:shutdown' as never, () => void Promise.all([passbackQueue.close(), rosterQueue.close()]).finally(() => handle.close()));
-    return { db: handle.db, auth, tokens: createOneTimeTokens(secret), passbackQueue, rosterQueue, publicUrl: (env.PUBLIC_URL || 'http://localhost:3001').replace(/\/+$/, ''), origin };
+    return { db: handle.db, auth, tokens: createOneTimeTokens(secret), passbackQueue, rosterQueue, publicUrl: config.PUBLIC_URL, origin };
   })();
   return deps;
 }

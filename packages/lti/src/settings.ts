@@ -1,0 +1,23 @@
+// What every app's configuration shares: the local defaults for the two public origins, the
+// shape of an origin setting, and one way to check an environment against an app's schema
+// (each app has its own schema and reads its environment once, at start).
+import { z } from 'zod';
+
+/** Where `pnpm start` serves the runtime and the dashboard on a developer machine (the config defaults). */
+export const DEV_RUNTIME_URL = 'http://localhost:3001';
+export const DEV_DASHBOARD_URL = 'http://localhost:3000';
+
+/** A configured public origin: an absolute URL, kept without a trailing slash so paths append cleanly. */
+export const originSetting = (fallback: string) =>
+  z
+    .url()
+    .default(fallback)
+    .transform((u) => u.replace(/\/+$/, ''));
+
+/** The environment checked against an app's schema; every bad setting is named in one error. */
+export function parseSettings<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, what: string): z.output<S> {
+  const r = schema.safeParse(env);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+  throw new Error(`Invalid ${what}:\n${lines}`);
+}
