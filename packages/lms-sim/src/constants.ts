@@ -1,6 +1,6 @@
 /** Claim URIs, scopes and media types the simulator speaks (LTI 1.3 / Advantage). */
 
-export const LTI = 'https://purl.imsglobal.org/spec/lti/claim/';
+const LTI = 'https://purl.imsglobal.org/spec/lti/claim/';
 
 export const CLAIM = {
   messageType: `${LTI}message_type`,

@@ -13,7 +13,7 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"'`]/g, (ch) => ESCAPES[ch] ?? ch);
 }
 
-export function unescapeHtml(value: string): string {
+function unescapeHtml(value: string): string {
   return value.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_m, ent: string) => {
     const e = ent.toLowerCase();
     if (e === 'amp') return '&';

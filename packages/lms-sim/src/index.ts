@@ -1,6 +1,8 @@
 /** @tether/lms-sim — an LTI 1.3 platform (LMS) simulator. */
-export { createLmsSimApp, LmsSimulator, DEFAULT_USER, DEFAULT_CONTEXT, DEFAULT_RESOURCE_LINK, SIM_USER_AGENT } from './sim.js';
-export type { PendingLaunch } from './sim.js';
+export { createLmsSimApp, LmsSimulator } from './sim.js';
+export { DEFAULT_USER, DEFAULT_CONTEXT, DEFAULT_RESOURCE_LINK } from './defaults.js';
+export { SIM_USER_AGENT } from './tool-jwks.js';
+export type { PendingLaunch } from './state.js';
 export { startLmsSim, type LmsSim } from './server.js';
 export { parseAutoPostForm, autoPostForm, escapeHtml } from './html.js';
 export { simulateBrowserLaunch, type BrowserLaunchOptions, type BrowserLaunchResult } from './browser.js';

@@ -10,7 +10,7 @@ export interface PlatformKey {
   createdAt: number;
 }
 
-export async function generatePlatformKey(kidPrefix = 'sim'): Promise<PlatformKey> {
+async function generatePlatformKey(kidPrefix = 'sim'): Promise<PlatformKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = `${kidPrefix}-${randomId(8)}`;
   const jwk = await exportJWK(publicKey);

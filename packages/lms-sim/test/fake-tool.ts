@@ -8,14 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 
-export interface LoginRecord {
+interface LoginRecord {
   method: string;
   params: Record<string, string>;
   state: string;
   nonce: string;
 }
 
-export interface LaunchRecord {
+interface LaunchRecord {
   fields: Record<string, string>;
   cookie: string | undefined;
 }

@@ -31,8 +31,3 @@ export async function loginAndAuth(
   const auth = await fetch(authUrl);
   return { login, authUrl, auth, body: await auth.text() };
 }
-
-export function track<T extends { close(): Promise<void> }>(x: T): T {
-  open.push(x);
-  return x;
-}

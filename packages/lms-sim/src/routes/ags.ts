@@ -3,7 +3,8 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { MEDIA, SCOPE } from '../constants.js';
 import { appendPath, json, mediaType, typedJson } from '../http.js';
-import type { LineItemRecord, LmsSimulator } from '../sim.js';
+import { insertLineItem, lineItemJson, lineItemUrl } from '../line-items.js';
+import type { LineItemRecord, SimContext } from '../state.js';
 import type { LineItemFields, RecordedScore, Score } from '../types.js';
 import { linkHeader, parseLimit, parsePage, requireBearer } from './bearer.js';
 
@@ -47,7 +48,7 @@ function zodMessage(err: z.ZodError): string {
 function timestampKey(ts: string): [number, number] {
   const ms = Date.parse(ts);
   const frac = /\.(\d+)/.exec(ts)?.[1] ?? '';
-  const beyondMs = Number.parseInt((frac.slice(3) + '000000').slice(0, 6), 10);
+  const beyondMs = Number.parseInt(`${frac.slice(3)}000000`.slice(0, 6), 10);
   return [ms, beyondMs];
 }
 
@@ -65,7 +66,7 @@ async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok
   }
 }
 
-export function installAgsRoutes(app: Hono, sim: LmsSimulator): void {
+export function installAgsRoutes(app: Hono, sim: SimContext): void {
   const moodle = sim.mode === 'moodle';
   const itemPath = moodle ? '/ags/:ctx/lineitems/:id/lineitem' : '/ags/:ctx/lineitems/:id';
 
@@ -132,7 +133,7 @@ export function installAgsRoutes(app: Hono, sim: LmsSimulator): void {
       .filter((r) => rl === null || r.item.resourceLinkId === rl)
       .filter((r) => rid === null || r.item.resourceId === rid)
       .filter((r) => tag === null || r.item.tag === tag)
-      .map((r) => sim.lineItemJson(r));
+      .map((r) => lineItemJson(sim, r));
     const { items, link } = paginate(c, all, 1000);
     return typedJson(200, MEDIA.lineItemContainer, items, link ? { link } : {});
   });
@@ -150,8 +151,8 @@ export function installAgsRoutes(app: Hono, sim: LmsSimulator): void {
     const { id: _ignored, ...item } = parsed.data;
     const ctx = c.req.param('ctx');
     if (!sim.state.contexts.has(ctx)) sim.state.contexts.set(ctx, { id: ctx });
-    const rec = sim.insertLineItem(ctx, item as LineItemFields, tok.clientId);
-    const out = sim.lineItemJson(rec);
+    const rec = insertLineItem(sim, ctx, item as LineItemFields, tok.clientId);
+    const out = lineItemJson(sim, rec);
     return typedJson(201, MEDIA.lineItem, out, { location: out.id });
   });
 
@@ -161,7 +162,7 @@ export function installAgsRoutes(app: Hono, sim: LmsSimulator): void {
     if (tok instanceof Response) return tok;
     const rec = findItem(c);
     if (rec instanceof Response) return rec;
-    return typedJson(200, MEDIA.lineItem, sim.lineItemJson(rec));
+    return typedJson(200, MEDIA.lineItem, lineItemJson(sim, rec));
   });
 
   app.put(itemPath, async (c) => {
@@ -178,7 +179,7 @@ export function installAgsRoutes(app: Hono, sim: LmsSimulator): void {
     if (!parsed.success) return json(400, { error: 'invalid_request', error_description: zodMessage(parsed.error) });
     const { id: _ignored, ...item } = parsed.data;
     rec.item = item as LineItemFields;
-    return typedJson(200, MEDIA.lineItem, sim.lineItemJson(rec));
+    return typedJson(200, MEDIA.lineItem, lineItemJson(sim, rec));
   });
 
   app.delete(itemPath, (c) => {
@@ -220,7 +221,7 @@ export function installAgsRoutes(app: Hono, sim: LmsSimulator): void {
 
     const key = `${rec.id}\n${score.userId}`;
     const last = sim.state.latestScores.get(key);
-    const resultUrl = `${appendPath(sim.lineItemUrl(rec.contextId, rec.id), 'results')}`;
+    const resultUrl = `${appendPath(lineItemUrl(sim, rec.contextId, rec.id), 'results')}`;
     if (last) {
       const cmp = compareTimestamps(score.timestamp, last.score.timestamp);
       if (cmp < 0) {
@@ -253,7 +254,7 @@ export function installAgsRoutes(app: Hono, sim: LmsSimulator): void {
     const rec = findItem(c);
     if (rec instanceof Response) return rec;
     const userId = new URL(c.req.url).searchParams.get('user_id');
-    const itemUrl = sim.lineItemUrl(rec.contextId, rec.id);
+    const itemUrl = lineItemUrl(sim, rec.contextId, rec.id);
     const all = [...sim.state.latestScores.values()]
       .filter((s) => s.lineItemId === rec.id && (userId === null || s.score.userId === userId))
       .map((s) => {

@@ -1,14 +1,14 @@
 /** Bearer access-token checks for the AGS and NRPS endpoints. */
 import type { Context } from 'hono';
 import { json } from '../http.js';
-import type { LmsSimulator } from '../sim.js';
+import type { SimContext } from '../state.js';
 import type { IssuedAccessToken } from '../types.js';
 
 /**
  * Returns the token record, or a 401/403 Response. `anyOf` lists scopes of which the token
  * must carry at least one.
  */
-export function requireBearer(c: Context, sim: LmsSimulator, anyOf: string[]): IssuedAccessToken | Response {
+export function requireBearer(c: Context, sim: SimContext, anyOf: string[]): IssuedAccessToken | Response {
   const header = c.req.header('authorization') ?? '';
   const m = /^(\S+)\s+(\S+)\s*$/.exec(header);
   const challenge = { 'www-authenticate': 'Bearer realm="lms-sim"' };

@@ -1,12 +1,15 @@
 /** Browser-facing routes: auth endpoint, JWKS, deep-linking return, a small human UI. */
 import type { Context, Hono } from 'hono';
-import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
+import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
 import { CLAIM, PRODUCT_FAMILY_CODE, ROLE } from '../constants.js';
 import { autoPostForm, escapeHtml, page } from '../html.js';
 import { html, json } from '../http.js';
 import { applyClaimTamper, launchTimes, signPlatformJwt } from '../id-token.js';
-import { SIM_USER_AGENT, type LmsSimulator, type PendingLaunch } from '../sim.js';
-import { isRecord, nowSec } from '../util.js';
+import { loginInitiation, pendingLaunch } from '../login.js';
+import { platformName, startRegistration } from '../platform.js';
+import type { PendingLaunch, SimContext } from '../state.js';
+import { fetchToolJwks } from '../tool-jwks.js';
+import { nowSec } from '../util.js';
 
 async function readParams(c: Context): Promise<URLSearchParams> {
   if (c.req.method === 'GET') return new URL(c.req.url).searchParams;
@@ -22,7 +25,7 @@ function authError(error: string, description: string, parameter?: string): Resp
 }
 
 /** Build the id_token payload for a pending launch (before tamper). */
-export function buildLaunchClaims(sim: LmsSimulator, p: PendingLaunch, nonce: string): Record<string, unknown> {
+export function buildLaunchClaims(sim: SimContext, p: PendingLaunch, nonce: string): Record<string, unknown> {
   const { iat, exp } = launchTimes(p.tamper);
   const claims: Record<string, unknown> = {
     iss: sim.issuer,
@@ -44,7 +47,7 @@ export function buildLaunchClaims(sim: LmsSimulator, p: PendingLaunch, nonce: st
   if (p.context) claims[CLAIM.context] = { ...p.context };
   claims[CLAIM.toolPlatform] = {
     guid: sim.platformGuid,
-    name: sim.platformName(),
+    name: platformName(sim),
     version: '1.0.0-sim',
     product_family_code: PRODUCT_FAMILY_CODE[sim.mode],
   };
@@ -57,7 +60,7 @@ export function buildLaunchClaims(sim: LmsSimulator, p: PendingLaunch, nonce: st
   return claims;
 }
 
-export function installLaunchRoutes(app: Hono, sim: LmsSimulator): void {
+export function installLaunchRoutes(app: Hono, sim: SimContext): void {
   // ------------------------------------------------------------------ OIDC auth endpoint
   const auth = async (c: Context): Promise<Response> => {
     sim.state.stats.authRequests++;
@@ -66,7 +69,7 @@ export function installLaunchRoutes(app: Hono, sim: LmsSimulator): void {
 
     const clientId = get('client_id');
     if (!clientId) return authError('invalid_request', 'client_id is required', 'client_id');
-    const tool = sim.tool(clientId);
+    const tool = sim.state.tools.get(clientId);
     if (!tool) return authError('unauthorized_client', `unknown client_id "${clientId}"`, 'client_id');
 
     const redirectUri = get('redirect_uri');
@@ -94,7 +97,7 @@ export function installLaunchRoutes(app: Hono, sim: LmsSimulator): void {
     if (!loginHint) return authError('invalid_request', 'login_hint is required', 'login_hint');
     const messageHint = get('lti_message_hint');
     if (!messageHint) return authError('invalid_request', 'lti_message_hint is required', 'lti_message_hint');
-    const pending = sim.pendingLaunch(messageHint);
+    const pending = pendingLaunch(sim, messageHint);
     if (!pending) {
       return authError('invalid_request', 'unknown or expired lti_message_hint (no pending launch)', 'lti_message_hint');
     }
@@ -146,7 +149,7 @@ export function installLaunchRoutes(app: Hono, sim: LmsSimulator): void {
   // ------------------------------------------------------------------ JWKS
   app.get('/jwks', () => {
     sim.state.stats.jwksRequests++;
-    return new Response(JSON.stringify(sim.jwks()), {
+    return new Response(JSON.stringify(sim.keyStore.jwks()), {
       status: 200,
       headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'max-age=300' },
     });
@@ -192,7 +195,7 @@ export function installLaunchRoutes(app: Hono, sim: LmsSimulator): void {
 
   // ------------------------------------------------------------------ human UI
   app.get('/', () => {
-    const tools = sim.tools();
+    const tools = [...sim.state.tools.values()];
     const rows = tools
       .map((t) => {
         const id = encodeURIComponent(t.clientId);
@@ -205,7 +208,7 @@ export function installLaunchRoutes(app: Hono, sim: LmsSimulator): void {
     return html(
       200,
       page(
-        `${sim.platformName()} — LTI 1.3 platform simulator`,
+        `${platformName(sim)} — LTI 1.3 platform simulator`,
         `<table>
 <tr><th>issuer</th><td><code>${escapeHtml(sim.issuer)}</code></td></tr>
 <tr><th>client_id (default)</th><td><code>${escapeHtml(sim.clientId)}</code></td></tr>
@@ -231,7 +234,7 @@ ${tools.length ? `<table><tr><th>client_id</th><th>name</th><th>login URL</th><t
     const as = q.get('as') ?? 'learner';
     const isInstructor = as === 'instructor';
     try {
-      const init = sim.loginInitiation({
+      const init = loginInitiation(sim, {
         clientId: q.get('client_id') ?? undefined,
         roles: isInstructor ? [ROLE.instructor] : [ROLE.learner],
         user: isInstructor
@@ -252,7 +255,7 @@ ${tools.length ? `<table><tr><th>client_id</th><th>name</th><th>login URL</th><t
   app.get('/storage-launch', (c) => {
     const q = new URL(c.req.url).searchParams;
     try {
-      const init = sim.loginInitiation({
+      const init = loginInitiation(sim, {
         clientId: q.get('client_id') ?? undefined,
         storageTarget: '_parent',
         ...(q.get('scenario_id') ? { custom: { scenario_id: q.get('scenario_id')! } } : {}),
@@ -286,23 +289,12 @@ window.addEventListener('message', function (ev) {
   app.get('/start-registration', (c) => {
     const target = new URL(c.req.url).searchParams.get('url');
     if (!target || !/^https?:\/\//.test(target)) return html(400, page('Bad URL', '<p>Give the tool registration URL.</p>'));
-    return c.redirect(sim.startRegistration({ toolRegistrationUrl: target }), 302);
+    return c.redirect(startRegistration(sim, { toolRegistrationUrl: target }), 302);
   });
 }
 
-async function fetchToolJwks(sim: LmsSimulator, url: string): Promise<JSONWebKeySet> {
-  sim.state.stats.toolJwksFetches++;
-  const res = await fetch(url, { headers: { accept: 'application/json', 'user-agent': SIM_USER_AGENT } });
-  if (!res.ok) throw new Error(`tool JWKS ${url} answered ${res.status}`);
-  const body: unknown = await res.json();
-  if (!isRecord(body) || !Array.isArray(body.keys)) throw new Error(`tool JWKS ${url} is not a JWKS`);
-  return body as unknown as JSONWebKeySet;
-}
-
-export { fetchToolJwks };
-
 async function checkDeepLinkResponse(
-  sim: LmsSimulator,
+  sim: SimContext,
   jwt: string,
   header: Record<string, unknown>,
   claims: Record<string, unknown>,
@@ -311,7 +303,7 @@ async function checkDeepLinkResponse(
   if (header.alg !== 'RS256') errors.push(`alg must be RS256 (got ${String(header.alg)})`);
   if (typeof header.kid !== 'string' || !header.kid) errors.push('kid header missing');
   const iss = typeof claims.iss === 'string' ? claims.iss : '';
-  const tool = sim.tool(iss);
+  const tool = sim.state.tools.get(iss);
   if (!tool) {
     errors.push(`iss "${iss}" is not a registered client_id`);
     return errors;

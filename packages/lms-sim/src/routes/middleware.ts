@@ -2,10 +2,10 @@
 import type { Hono } from 'hono';
 import { LIBRARY_DEFAULT_USER_AGENTS } from '../constants.js';
 import { json } from '../http.js';
-import type { LmsSimulator } from '../sim.js';
+import { logRequest, type SimContext } from '../state.js';
 
 /** Paths the *tool's server* calls (as opposed to the learner's browser). */
-export function isToolFacing(path: string): boolean {
+function isToolFacing(path: string): boolean {
   return (
     path === '/jwks' ||
     path === '/token' ||
@@ -16,11 +16,11 @@ export function isToolFacing(path: string): boolean {
   );
 }
 
-export function installMiddleware(app: Hono, sim: LmsSimulator): void {
+export function installMiddleware(app: Hono, sim: SimContext): void {
   app.use('*', async (c, next) => {
     const url = new URL(c.req.url);
     await next();
-    sim.logRequest({
+    logRequest(sim.state, {
       method: c.req.method,
       path: url.pathname + url.search,
       status: c.res.status,

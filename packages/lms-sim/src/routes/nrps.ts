@@ -2,7 +2,8 @@
 import type { Hono } from 'hono';
 import { CLAIM, MEDIA, SCOPE } from '../constants.js';
 import { json, typedJson } from '../http.js';
-import type { LmsSimulator } from '../sim.js';
+import { membershipsUrl } from '../roster.js';
+import type { SimContext } from '../state.js';
 import type { Member } from '../types.js';
 import { linkHeader, parseLimit, parsePage, requireBearer } from './bearer.js';
 
@@ -18,7 +19,7 @@ function roleMatches(member: Member, role: string): boolean {
   return member.roles.some((r) => r === role || shortRole(r) === shortRole(role));
 }
 
-export function installNrpsRoutes(app: Hono, sim: LmsSimulator): void {
+export function installNrpsRoutes(app: Hono, sim: SimContext): void {
   app.get('/nrps/:ctx/memberships', (c) => {
     sim.state.stats.nrpsRequests++;
     const accept = (c.req.header('accept') ?? '').toLowerCase();
@@ -66,7 +67,7 @@ export function installNrpsRoutes(app: Hono, sim: LmsSimulator): void {
       return out;
     });
 
-    const base = sim.membershipsUrl(ctx);
+    const base = membershipsUrl(sim, ctx);
     const self = new URL(`${base}${req.search}`);
     const links: Array<[string, string]> = [];
     if (pageNo * limit < members.length) {

@@ -3,7 +3,9 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { ALL_SERVICE_SCOPES, TOOL_CONFIGURATION } from '../constants.js';
 import { json, mediaType } from '../http.js';
-import type { LmsSimulator, RegistrationTokenRecord } from '../sim.js';
+import { openidConfiguration } from '../platform.js';
+import type { RegistrationTokenRecord, SimContext } from '../state.js';
+import { registerTool } from '../tools.js';
 import { isRecord, randomId } from '../util.js';
 
 const ToolConfiguration = z.looseObject({
@@ -62,7 +64,7 @@ function bearerToken(c: Context): string | null {
   return m ? m[1]! : null;
 }
 
-export function installRegistrationRoutes(app: Hono, sim: LmsSimulator): void {
+export function installRegistrationRoutes(app: Hono, sim: SimContext): void {
   const canvas = sim.mode === 'canvas';
 
   const unauthorized = (message: string): Response =>
@@ -95,7 +97,7 @@ export function installRegistrationRoutes(app: Hono, sim: LmsSimulator): void {
       const rec = checkToken(token);
       if (typeof rec === 'string') return unauthorized(rec);
     }
-    return json(200, sim.openidConfiguration());
+    return json(200, openidConfiguration(sim));
   });
 
   app.post('/register', async (c) => {
@@ -125,7 +127,7 @@ export function installRegistrationRoutes(app: Hono, sim: LmsSimulator): void {
       );
     }
     const req = parsed.data;
-    const supported = sim.openidConfiguration().scopes_supported;
+    const supported = openidConfiguration(sim).scopes_supported;
     const supportedScopes = Array.isArray(supported) ? (supported as string[]) : [];
     const requestedScopes = (req.scope ?? '').split(/\s+/).filter(Boolean);
     const unsupported = requestedScopes.filter((s) => !supportedScopes.includes(s));
@@ -137,7 +139,7 @@ export function installRegistrationRoutes(app: Hono, sim: LmsSimulator): void {
     const deploymentId = `dr-deployment-${randomId(6)}`;
     const toolConfig = req[TOOL_CONFIGURATION];
     const serviceScopes = requestedScopes.filter((s) => ALL_SERVICE_SCOPES.includes(s));
-    sim.registerTool({
+    registerTool(sim, {
       clientId,
       loginUrl: req.initiate_login_uri,
       redirectUris: req.redirect_uris,

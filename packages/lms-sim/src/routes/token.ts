@@ -3,16 +3,18 @@ import type { Hono } from 'hono';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
 import { ALL_SERVICE_SCOPES, CLIENT_ASSERTION_TYPE } from '../constants.js';
 import { json, mediaType, oauthError } from '../http.js';
-import type { LmsSimulator } from '../sim.js';
+import { tokenAudience } from '../platform.js';
+import type { SimContext } from '../state.js';
+import { fetchToolJwks } from '../tool-jwks.js';
+import { issueAccessToken } from '../tools.js';
 import type { DecodedAssertion } from '../types.js';
 import { nowSec } from '../util.js';
-import { fetchToolJwks } from './launch.js';
 
 /** Largest allowed exp − now for a client assertion (5 min) plus a little skew. */
 const MAX_ASSERTION_LIFETIME_SEC = 300;
 const SKEW_SEC = 10;
 
-export function installTokenRoutes(app: Hono, sim: LmsSimulator): void {
+export function installTokenRoutes(app: Hono, sim: SimContext): void {
   app.post('/token', async (c) => {
     sim.state.stats.tokenRequests++;
     if (mediaType(c.req.header('content-type')) !== 'application/x-www-form-urlencoded') {
@@ -48,7 +50,7 @@ export function installTokenRoutes(app: Hono, sim: LmsSimulator): void {
     if (typeof header.kid !== 'string' || !header.kid) return reject(401, 'invalid_client', 'client_assertion has no kid header');
 
     const iss = typeof claims.iss === 'string' ? claims.iss : '';
-    const tool = sim.tool(iss);
+    const tool = sim.state.tools.get(iss);
     if (!tool) return reject(401, 'invalid_client', `iss "${iss}" is not a registered client_id`);
     if (claims.sub !== iss) return reject(401, 'invalid_client', 'sub must equal iss (the client_id)');
 
@@ -63,7 +65,7 @@ export function installTokenRoutes(app: Hono, sim: LmsSimulator): void {
       return reject(401, 'invalid_client', `client_assertion signature could not be verified: ${(err as Error).message}`);
     }
 
-    const expectedAud = sim.tokenAudience();
+    const expectedAud = tokenAudience(sim);
     const aud = claims.aud;
     if (!(aud === expectedAud || (Array.isArray(aud) && aud.includes(expectedAud)))) {
       return reject(401, 'invalid_client', `aud must be "${expectedAud}" (or an array containing it); got ${JSON.stringify(aud)}`);
@@ -92,7 +94,7 @@ export function installTokenRoutes(app: Hono, sim: LmsSimulator): void {
     if (bad.length) return reject(400, 'invalid_scope', `scope(s) not allowed for this client: ${bad.join(' ')}`);
 
     const ttl = sim.opts.tokenTtlSec ?? 3600;
-    const accessToken = sim.issueAccessToken({ clientId: tool.clientId, scopes: requested, ttlSec: ttl });
+    const accessToken = issueAccessToken(sim, { clientId: tool.clientId, scopes: requested, ttlSec: ttl });
     return json(200, { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope: requested.join(' ') });
   });
 }
