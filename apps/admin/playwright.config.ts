@@ -15,7 +15,16 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets'] // every test server is on 127.0.0.1: Chromium's local-network checks would block the LMS frame's hops,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
+      ], // every test server is on 127.0.0.1: Chromium's local-network checks would block the LMS frame's hops,
     },
   },
 });

@@ -1,5 +1,5 @@
 // The dashboard in a real browser against the built app, a runtime and lms-sim.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 
 const ADMIN = { email: 'ada@acme.test', password: 'correct horse battery staple' };
 const sim = () => process.env.SIM_URL!;

@@ -1,7 +1,7 @@
 // Starts the whole product for the browser tests: a database (embedded, or a throwaway one
 // on TETHER_TEST_DATABASE_URL), lms-sim, the runtime and the built dashboard — each its own
 // process, as in production — and seeds a workspace with an admin and a scenario.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,18 +60,44 @@ export default async function globalSetup() {
     await start(
       'lms-sim',
       [
-        '--import', 'tsx', 'packages/lms-sim/src/cli.ts', '--port', String(simPort), '--client-id', 'e2e-client', '--deployment-id', 'e2e-deployment',
-        '--tool-login-url', `${runtimeUrl}/lti/login`, '--tool-redirect-uri', `${runtimeUrl}/lti/launch`, '--tool-jwks-url', `${runtimeUrl}/.well-known/jwks.json`, '--tool-target-link-uri', `${runtimeUrl}/lti/launch`,
+        '--import',
+        'tsx',
+        'packages/lms-sim/src/cli.ts',
+        '--port',
+        String(simPort),
+        '--client-id',
+        'e2e-client',
+        '--deployment-id',
+        'e2e-deployment',
+        '--tool-login-url',
+        `${runtimeUrl}/lti/login`,
+        '--tool-redirect-uri',
+        `${runtimeUrl}/lti/launch`,
+        '--tool-jwks-url',
+        `${runtimeUrl}/.well-known/jwks.json`,
+        '--tool-target-link-uri',
+        `${runtimeUrl}/lti/launch`,
       ],
       {},
       /http:\/\/127\.0\.0\.1/i,
     ),
   );
   children.push(
-    await start('runtime', ['--import', 'tsx', 'apps/runtime/src/main.ts'], { ...common, PORT: String(runtimePort), HOST: '127.0.0.1', PUBLIC_URL: runtimeUrl, TETHER_DEV_INSECURE_HOSTS: `127.0.0.1:${simPort}` }, /listening/),
+    await start(
+      'runtime',
+      ['--import', 'tsx', 'apps/runtime/src/main.ts'],
+      { ...common, PORT: String(runtimePort), HOST: '127.0.0.1', PUBLIC_URL: runtimeUrl, TETHER_DEV_INSECURE_HOSTS: `127.0.0.1:${simPort}` },
+      /listening/,
+    ),
   );
   children.push(
-    await start('admin', ['build/index.js'], { ...common, PORT: String(adminPort), HOST: '127.0.0.1', ORIGIN: adminUrl, PUBLIC_URL: runtimeUrl }, /Listening/, join(root, 'apps/admin')),
+    await start(
+      'admin',
+      ['build/index.js'],
+      { ...common, PORT: String(adminPort), HOST: '127.0.0.1', ORIGIN: adminUrl, PUBLIC_URL: runtimeUrl },
+      /Listening/,
+      join(root, 'apps/admin'),
+    ),
   );
   Object.assign(process.env, { ADMIN_URL: adminUrl, RUNTIME_URL: runtimeUrl, SIM_URL: simUrl, E2E_DATABASE_URL: t.url });
 

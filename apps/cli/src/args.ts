@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { z } from 'zod';
 import { describeZodError } from '@tether/lti';
+import type { z } from 'zod';
 import { CliError } from './output.js';
 
 export type Flags = Record<string, string | boolean | undefined>;

@@ -1,8 +1,9 @@
 // Opens what commands need: the checked configuration, the database (DATABASE_URL or the
 // embedded engine, migrated), and lazily the master secret and tool key set.
-import { createDb, createToolKeyStore, findWorkspaceBySlug, migrateToLatest, resolveDataDir, type DbHandle, type Workspace } from '@tether/db';
+
 import { createToolKeySet, loadMasterSecret, type ToolKeySet } from '@tether/crypto';
-import { loadCliConfig, type CliConfig } from './config.js';
+import { createDb, createToolKeyStore, type DbHandle, findWorkspaceBySlug, migrateToLatest, resolveDataDir, type Workspace } from '@tether/db';
+import { type CliConfig, loadCliConfig } from './config.js';
 import { CliError, type Output } from './output.js';
 
 export interface CliContext {

@@ -8,7 +8,7 @@ import { registrationUrl } from './commands/registration.js';
 import { scenarioAdd, scenarioList } from './commands/scenario.js';
 import { up } from './commands/up.js';
 import { workspaceCreate, workspaceList } from './commands/workspace.js';
-import { openContext, type CliContext } from './context.js';
+import { type CliContext, openContext } from './context.js';
 import { CliError, createOutput } from './output.js';
 
 type Command = (ctx: CliContext, argv: string[]) => Promise<void>;
@@ -23,7 +23,8 @@ const commands: Record<string, { run: Command; usage: string }> = {
   'scenario list': { run: scenarioList, usage: 'scenario list [--workspace <slug>]' },
   'platform add': {
     run: platformAdd,
-    usage: 'platform add --workspace <slug> --name <name> --issuer <url> --client-id <id> --deployment <ids> --auth-url <url> --token-url <url> --jwks-url <url> [--token-audience <url>] [--deployment-policy strict|learn]',
+    usage:
+      'platform add --workspace <slug> --name <name> --issuer <url> --client-id <id> --deployment <ids> --auth-url <url> --token-url <url> --jwks-url <url> [--token-audience <url>] [--deployment-policy strict|learn]',
   },
   'platform list': { run: platformList, usage: 'platform list [--workspace <slug>]' },
   'platform remove': { run: platformRemove, usage: 'platform remove --workspace <slug> --id <platform id>' },
@@ -33,7 +34,10 @@ const commands: Record<string, { run: Command; usage: string }> = {
   'keys rotate': { run: keysRotate, usage: 'keys rotate' },
 };
 
-const usage = () => `Usage: tether <command> [--json]\n\nCommands:\n${Object.values(commands).map((c) => `  ${c.usage}`).join('\n')}\n`;
+const usage = () =>
+  `Usage: tether <command> [--json]\n\nCommands:\n${Object.values(commands)
+    .map((c) => `  ${c.usage}`)
+    .join('\n')}\n`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const json = argv.includes('--json');

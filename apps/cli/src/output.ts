@@ -18,11 +18,11 @@ export class CliError extends TetherError {
   }
 
   get exitCode(): 1 | 2 {
-    return this.details['exitCode'] === 1 ? 1 : 2;
+    return this.details.exitCode === 1 ? 1 : 2;
   }
 
   get fields(): string[] {
-    const v = this.details['fields'];
+    const v = this.details.fields;
     return Array.isArray(v) ? v.map(String) : [];
   }
 }
@@ -50,6 +50,10 @@ export function table(rows: Record<string, unknown>[], columns: string[]): strin
   if (rows.length === 0) return '(none)';
   const cell = (v: unknown) => (v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(', ') : v == null ? '' : String(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 let t: TestDatabase;
@@ -50,9 +50,25 @@ describe('tether CLI', () => {
     expect(json(list.stdout).map((s: { slug: string }) => s.slug)).toEqual(['fire-drill']);
 
     const add = await tether([
-      'platform', 'add', '--workspace', 'acme-training', '--name', 'Canvas', '--issuer', 'https://canvas.instructure.com',
-      '--client-id', '10000000000001', '--deployment', '1:abc, 2:def 3:ghi', '--auth-url', 'https://sso.canvaslms.com/api/lti/authorize_redirect',
-      '--token-url', 'https://sso.canvaslms.com/login/oauth2/token', '--jwks-url', 'https://sso.canvaslms.com/api/lti/security/jwks', '--json',
+      'platform',
+      'add',
+      '--workspace',
+      'acme-training',
+      '--name',
+      'Canvas',
+      '--issuer',
+      'https://canvas.instructure.com',
+      '--client-id',
+      '10000000000001',
+      '--deployment',
+      '1:abc, 2:def 3:ghi',
+      '--auth-url',
+      'https://sso.canvaslms.com/api/lti/authorize_redirect',
+      '--token-url',
+      'https://sso.canvaslms.com/login/oauth2/token',
+      '--jwks-url',
+      'https://sso.canvaslms.com/api/lti/security/jwks',
+      '--json',
     ]);
     expect(add.code).toBe(0);
     const platform = json(add.stdout);
@@ -103,8 +119,54 @@ describe('tether CLI', () => {
       [['admin', 'create', '--workspace', 'nope', '--email', 'b@example.com', '--password', 'a long enough password', '--json'], /--workspace: no workspace/],
       [['scenario', 'add', '--workspace', 'acme-training', '--slug', 'Bad Slug!', '--title', 'x', '--json'], /--slug/],
       [['scenario', 'add', '--workspace', 'acme-training', '--slug', 'fire-drill', '--title', 'dup', '--json'], /--slug: .*already exists/],
-      [['platform', 'add', '--workspace', 'acme-training', '--name', 'X', '--issuer', 'ftp://x', '--client-id', 'c', '--deployment', 'd', '--auth-url', 'https://a', '--token-url', 'https://t', '--jwks-url', 'https://j', '--json'], /--issuer/],
-      [['platform', 'add', '--workspace', 'acme-training', '--name', 'X', '--issuer', 'https://x', '--client-id', 'c', '--deployment', '', '--auth-url', 'https://a', '--token-url', 'https://t', '--jwks-url', 'https://j', '--json'], /--deployment/],
+      [
+        [
+          'platform',
+          'add',
+          '--workspace',
+          'acme-training',
+          '--name',
+          'X',
+          '--issuer',
+          'ftp://x',
+          '--client-id',
+          'c',
+          '--deployment',
+          'd',
+          '--auth-url',
+          'https://a',
+          '--token-url',
+          'https://t',
+          '--jwks-url',
+          'https://j',
+          '--json',
+        ],
+        /--issuer/,
+      ],
+      [
+        [
+          'platform',
+          'add',
+          '--workspace',
+          'acme-training',
+          '--name',
+          'X',
+          '--issuer',
+          'https://x',
+          '--client-id',
+          'c',
+          '--deployment',
+          '',
+          '--auth-url',
+          'https://a',
+          '--token-url',
+          'https://t',
+          '--jwks-url',
+          'https://j',
+          '--json',
+        ],
+        /--deployment/,
+      ],
       [['platform', 'remove', '--workspace', 'acme-training', '--id', 'not-a-uuid', '--json'], /--id/],
       [['platform', 'add', '--bogus', '--json'], /unknown option --bogus/],
     ];
@@ -119,8 +181,25 @@ describe('tether CLI', () => {
 
   it('refuses a duplicate issuer + client ID, naming the existing connection', async () => {
     const args = (name: string) => [
-      'platform', 'add', '--workspace', 'acme-training', '--name', name, '--issuer', 'https://moodle.example.edu', '--client-id', 'abc',
-      '--deployment', '1', '--auth-url', 'https://moodle.example.edu/auth', '--token-url', 'https://moodle.example.edu/token', '--jwks-url', 'https://moodle.example.edu/jwks', '--json',
+      'platform',
+      'add',
+      '--workspace',
+      'acme-training',
+      '--name',
+      name,
+      '--issuer',
+      'https://moodle.example.edu',
+      '--client-id',
+      'abc',
+      '--deployment',
+      '1',
+      '--auth-url',
+      'https://moodle.example.edu/auth',
+      '--token-url',
+      'https://moodle.example.edu/token',
+      '--jwks-url',
+      'https://moodle.example.edu/jwks',
+      '--json',
     ];
     expect((await tether(args('Moodle'))).code).toBe(0);
     const dup = await tether(args('Moodle again'));

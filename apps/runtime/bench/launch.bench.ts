@@ -3,13 +3,13 @@
 // DATABASE_URL is set — on that PostgreSQL server (in a throwaway database).
 // The runtime runs as its own process (as in production); lms-sim and the load generator
 // share this process. Everything runs on this one machine: read the figures as ratios.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createApiKey, createPlatform, createScenario, createWorkspace, sql } from '@tether/db';
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
-import { parseAutoPostForm, startLmsSim, type LmsSim } from '@tether/lms-sim';
-import { createServer } from 'node:net';
+import { type LmsSim, parseAutoPostForm, startLmsSim } from '@tether/lms-sim';
 
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '20,50').split(',').map(Number);
@@ -26,7 +26,17 @@ const freePort = () =>
 async function startRuntimeProcess(databaseUrl: string, port: number): Promise<ChildProcess> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, '../src/main.ts')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, TETHER_SECRET: 'b'.repeat(48), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', NODE_ENV: 'production' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      TETHER_SECRET: 'b'.repeat(48),
+      LOG_LEVEL: 'warn',
+      DB_POOL_SIZE: '20',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -51,7 +61,10 @@ async function oneLaunch(sim: LmsSim, n: number): Promise<Sample> {
   const login = await fetch(init.url, { redirect: 'manual' });
   await login.arrayBuffer();
   if (login.status !== 302) throw new Error(`login ${login.status}`);
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const t1 = performance.now();
   const auth = await sim.fetch(new Request(login.headers.get('location')!));
   const form = parseAutoPostForm(await auth.text());
@@ -68,7 +81,11 @@ async function oneLaunch(sim: LmsSim, n: number): Promise<Sample> {
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const median = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+const median = (xs: number[]) =>
+  pct(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 async function run(sim: LmsSim, concurrency: number, durationMs: number) {
   const samples: Sample[] = [];
@@ -97,7 +114,12 @@ async function run(sim: LmsSim, concurrency: number, durationMs: number) {
     p50: pct(totals, 50),
     p95: pct(totals, 95),
     p99: pct(totals, 99),
-    hops: { login: median(samples.map((s) => s.login)), auth: median(samples.map((s) => s.auth)), launch: median(samples.map((s) => s.launch)), landing: median(samples.map((s) => s.landing)) },
+    hops: {
+      login: median(samples.map((s) => s.login)),
+      auth: median(samples.map((s) => s.auth)),
+      launch: median(samples.map((s) => s.launch)),
+      landing: median(samples.map((s) => s.landing)),
+    },
     errors: Object.fromEntries(errors),
   };
 }
@@ -109,12 +131,26 @@ async function benchEngine(label: string, t: TestDatabase) {
   await createScenario(t.db, { workspace_id: ws.id, slug: 'bench', title: 'Benchmark scenario' });
   await createPlatform(
     t.db,
-    { workspace_id: ws.id, name: 'lms-sim', issuer: sim.issuer, client_id: sim.clientId, auth_login_url: sim.endpoints.auth, token_url: sim.endpoints.token, jwks_url: sim.endpoints.jwks, registered_via: 'manual', deployment_policy: 'strict' },
+    {
+      workspace_id: ws.id,
+      name: 'lms-sim',
+      issuer: sim.issuer,
+      client_id: sim.clientId,
+      auth_login_url: sim.endpoints.auth,
+      token_url: sim.endpoints.token,
+      jwks_url: sim.endpoints.jwks,
+      registered_via: 'manual',
+      deployment_policy: 'strict',
+    },
     [sim.deploymentId],
     'manual',
   );
   const runtime = await startRuntimeProcess(t.url, port);
-  sim.registerTool({ loginUrl: `http://127.0.0.1:${port}/lti/login`, redirectUris: [`http://127.0.0.1:${port}/lti/launch`], jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json` });
+  sim.registerTool({
+    loginUrl: `http://127.0.0.1:${port}/lti/login`,
+    redirectUris: [`http://127.0.0.1:${port}/lti/launch`],
+    jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+  });
   try {
     await run(sim, 10, 1500); // warm-up: JIT, pools, JWKS cache
     for (const c of CONCURRENCY) {
@@ -125,7 +161,10 @@ async function benchEngine(label: string, t: TestDatabase) {
           (Object.keys(r.errors).length ? `  errors: ${JSON.stringify(r.errors)}` : ''),
       );
     }
-    const events = await t.db.selectFrom('launch_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const events = await t.db
+      .selectFrom('launch_events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     console.log(`${label.padEnd(10)} rows written: ${events.n} launch events`);
     await benchPassback(label, t, ws.id, `http://127.0.0.1:${port}`, sim);
   } finally {
@@ -152,7 +191,11 @@ async function benchPassback(label: string, t: TestDatabase, workspaceId: string
   await Promise.all(
     Array.from({ length: 10 }, async () => {
       for (let item = queue.shift(); item; item = queue.shift()) {
-        const r = await fetch(`${runtimeUrl}/api/v1/grades`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(item) });
+        const r = await fetch(`${runtimeUrl}/api/v1/grades`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(item),
+        });
         await r.arrayBuffer();
         if (r.status === 202 || r.status === 200) posted++;
       }
@@ -162,7 +205,11 @@ async function benchPassback(label: string, t: TestDatabase, workspaceId: string
   const deadline = accepted + 120_000;
   let sent = 0;
   while (performance.now() < deadline) {
-    const row = await t.db.selectFrom('grade_passbacks').select(sql<number>`count(*) filter (where status = 'sent')::int`.as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('grade_passbacks')
+      .select(sql<number>`count(*) filter (where status = 'sent')::int`.as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirstOrThrow();
     sent = row.n;
     if (sent >= posted) break;
     await new Promise((r) => setTimeout(r, 100));
@@ -176,7 +223,9 @@ async function benchPassback(label: string, t: TestDatabase, workspaceId: string
 
 const cpu = cpus();
 console.log(`Tether launch benchmark — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
-console.log(`Full round trip = login → lms-sim auth (RS256 sign) → launch (verify, provision, store) → landing; ${DURATION_MS / 1000} s per run; runtime in its own process, sim + load generator in this one.\n`);
+console.log(
+  `Full round trip = login → lms-sim auth (RS256 sign) → launch (verify, provision, store) → landing; ${DURATION_MS / 1000} s per run; runtime in its own process, sim + load generator in this one.\n`,
+);
 
 const engines = (process.env.BENCH_ENGINES ?? 'embedded,postgres').split(',');
 delete process.env.TETHER_TEST_DATABASE_URL;

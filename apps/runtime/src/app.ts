@@ -23,13 +23,15 @@ export function createApp(deps: RuntimeDeps) {
   app.get('/lti/register', registerHandler(deps));
   app.route('/', wellKnownRoutes(deps));
   app.route('/', gradesApi(deps));
-  app.get('/', (c) => c.json({ service: 'tether-runtime', endpoints: ['/lti/login', '/lti/launch', '/.well-known/jwks.json', '/.well-known/openid-configuration', '/api/v1/grades'] }));
+  app.get('/', (c) =>
+    c.json({ service: 'tether-runtime', endpoints: ['/lti/login', '/lti/launch', '/.well-known/jwks.json', '/.well-known/openid-configuration', '/api/v1/grades'] }),
+  );
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
   // Unexpected errors: a correlation ID and the generic page, never a stack trace.
   app.onError((err, c) => {
     const timeline = new Timeline(newCorrelationId());
     deps.logger.error({ correlationId: timeline.correlationId, err, path: c.req.path }, 'unhandled error');
-    if (c.req.path.startsWith('/lti/')) return fail(c, deps, timeline, 'internal_error', { step: 'internal' });
+    if (c.req.path.startsWith('/lti/')) return fail(deps, timeline, 'internal_error', { step: 'internal' });
     return c.json({ error: { code: 'internal_error', correlationId: timeline.correlationId } }, 500);
   });
   return app;

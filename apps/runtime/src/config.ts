@@ -22,8 +22,18 @@ const envSchema = z.object({
   TETHER_DEV_INSECURE_HOSTS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
-  LEARNER_SESSION_TTL_SEC: z.coerce.number().int().min(60).max(86_400).default(8 * 3600),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  LEARNER_SESSION_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(8 * 3600),
   /** Grade passback worker in this process (the Grades API enqueues either way). */
   GRADE_WORKER: z.enum(['on', 'off']).default('on'),
   /** Passbacks delivered at the same time by this process. */

@@ -1,18 +1,16 @@
 // Everything the runtime's handlers need, built once per process.
-import { createRemoteJwksResolver, createOneTimeTokens, createToolKeySet, loadMasterSecret, type OneTimeTokens, type RemoteJwksResolver, type ToolKeySet } from '@tether/crypto';
-import { createDb, createToolKeyStore, migrateToLatest, resolveDataDir, type Database, type Kysely } from '@tether/db';
-import { createServiceConnector, type ServiceConnector } from '@tether/lti';
-import { startJobQueue, type JobQueue } from '@tether/queue';
+import { createOneTimeTokens, createRemoteJwksResolver, createToolKeySet, loadMasterSecret, type OneTimeTokens, type RemoteJwksResolver, type ToolKeySet } from '@tether/crypto';
+import { createDb, createToolKeyStore, type Database, type Kysely, migrateToLatest, resolveDataDir } from '@tether/db';
 import { TETHER_USER_AGENT } from '@tether/http';
-import { pino, type Logger } from 'pino';
+import { createServiceConnector, type ServiceConnector } from '@tether/lti';
+import { type JobQueue, startJobQueue } from '@tether/queue';
+import { type Logger, pino } from 'pino';
 import type { RuntimeConfig } from './config.js';
-import { startGradeService, type GradeService } from './grades/service.js';
-import { startRosterService, type RosterService } from './rosters/service.js';
+import { type GradeService, startGradeService } from './grades/service.js';
 import { createPlatformDirectory, type PlatformDirectory } from './platform-directory.js';
+import { type RosterService, startRosterService } from './rosters/service.js';
 import { createScenarioDirectory, type ScenarioDirectory } from './scenario-directory.js';
 import { platformServiceTokens } from './service-tokens.js';
-
-
 
 export interface RuntimeDeps {
   config: RuntimeConfig;
@@ -44,9 +42,7 @@ export interface CreateDepsOptions {
 export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions = {}): Promise<RuntimeDeps> {
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'tether-runtime' }, redact: ['idToken', 'id_token', 'token', 'secret'] });
   const dataDir = resolveDataDir(config.TETHER_DATA_DIR);
-  const handle = opts.db
-    ? undefined
-    : await createDb({ url: config.DATABASE_URL || undefined, dataDir, poolSize: config.DB_POOL_SIZE, log: (l) => logger.info(l) });
+  const handle = opts.db ? undefined : await createDb({ url: config.DATABASE_URL || undefined, dataDir, poolSize: config.DB_POOL_SIZE, log: (l) => logger.info(l) });
   const db = opts.db ?? handle!.db;
   if (handle) await migrateToLatest(db);
 

@@ -1,8 +1,9 @@
 // Platform lookups for login and launch, cached briefly per node. When a platform row
 // changes (an admin re-saved it), its cached JWKS is dropped: re-saving is how admins
 // refresh keys after an LMS rotation.
-import { findPlatformAcrossWorkspaces, findPlatformsByIssuer, listDeployments, type Database, type Kysely, type Platform } from '@tether/db';
+
 import type { RemoteJwksResolver } from '@tether/crypto';
+import { type Database, findPlatformAcrossWorkspaces, findPlatformsByIssuer, type Kysely, listDeployments, type Platform } from '@tether/db';
 
 export interface PlatformEntry {
   platform: Platform;

@@ -1,15 +1,15 @@
 // How every refused protocol request ends (launch, continuation, deep-linking picker): the
 // failure is recorded (one statement), logged with the correlation ID, and answered with the
 // catalogue's page for the learner or instructor, plus `X-Tether-Error: <code>`.
-import type { Context } from 'hono';
+
 import { appendEvents, recordFailure } from '@tether/db';
 import { explainOrUnknown } from '@tether/errors';
 import type { DeepLinkingErrorCode, LaunchRecord, LtiErrorCode } from '@tether/lti';
 import type { RuntimeDeps } from './deps.js';
+import { launchDetailsOf } from './launch/complete-launch.js';
 import { errorPage } from './pages/error-page.js';
 import { pageHeaders, randomToken } from './security.js';
 import type { Timeline } from './timeline.js';
-import { launchDetailsOf } from './launch/complete-launch.js';
 
 /** The codes a protocol request can end on (each has a catalogue entry). */
 export type FailureCode = LtiErrorCode | DeepLinkingErrorCode;
@@ -34,7 +34,7 @@ export interface FailureContext {
 }
 
 /** Records and answers a refusal; with no timeline (nothing to attach it to) it is only logged. */
-export async function fail(c: Context, deps: RuntimeDeps, timeline: Timeline | null, code: FailureCode, f: FailureContext): Promise<Response> {
+export async function fail(deps: RuntimeDeps, timeline: Timeline | null, code: FailureCode, f: FailureContext): Promise<Response> {
   const { status } = explainOrUnknown(code);
   const correlationId = timeline?.correlationId ?? null;
   if (timeline) {
@@ -50,7 +50,16 @@ export async function fail(c: Context, deps: RuntimeDeps, timeline: Timeline | n
         timeline.error('failed', code, { status });
         await recordFailure(
           deps.db,
-          { correlationId: timeline.correlationId, workspaceId: f.workspaceId ?? null, platformId: f.platformId ?? null, issuer: f.issuer ?? null, clientId: f.clientId ?? null, errorCode: code, state: f.state ?? null, launch: f.record ? launchDetailsOf(f.record) : null },
+          {
+            correlationId: timeline.correlationId,
+            workspaceId: f.workspaceId ?? null,
+            platformId: f.platformId ?? null,
+            issuer: f.issuer ?? null,
+            clientId: f.clientId ?? null,
+            errorCode: code,
+            state: f.state ?? null,
+            launch: f.record ? launchDetailsOf(f.record) : null,
+          },
           timeline.events,
         );
       }
@@ -59,13 +68,13 @@ export async function fail(c: Context, deps: RuntimeDeps, timeline: Timeline | n
     }
   }
   deps.logger.warn({ correlationId, code, step: f.step, ...(f.details ?? {}) }, `request refused: ${code}`);
-  const res = await page(c, status, correlationId, (nonce) => errorPage({ code, correlationId, nonce, note: f.note }));
+  const res = await page(status, correlationId, (nonce) => errorPage({ code, correlationId, nonce, note: f.note }));
   // Machine-readable for LMS-side tooling and tests; the page says the same in words.
   res.headers.set('x-tether-error', code);
   return res;
 }
 
-export async function page(c: Context, status: number, correlationId: string | null, render: (nonce: string) => unknown): Promise<Response> {
+export async function page(status: number, correlationId: string | null, render: (nonce: string) => unknown): Promise<Response> {
   const nonce = randomToken(16);
   const body = String(await render(nonce));
   const headers: Record<string, string> = { ...pageHeaders(nonce), 'content-type': 'text/html; charset=utf-8' };

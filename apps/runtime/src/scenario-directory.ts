@@ -1,6 +1,6 @@
 // Scenario lookups for routing and landing, cached briefly per node: every launch needs one,
 // and they change rarely (an edit shows up within the TTL).
-import { findScenarioById, findScenarioByRef, type Database, type Kysely, type Scenario } from '@tether/db';
+import { type Database, findScenarioById, findScenarioByRef, type Kysely, type Scenario } from '@tether/db';
 
 /** How long a node trusts its cached scenario lookups (an edit or removal shows within this). */
 const SCENARIO_CACHE_TTL_MS = 5_000;
@@ -20,8 +20,7 @@ export function createScenarioDirectory(db: Kysely<Database>, ttlMs = SCENARIO_C
   };
   return {
     byRef: (workspaceId: string, ref: string) => get(`${workspaceId}\nref\n${ref}`, () => findScenarioByRef(db, workspaceId, ref)),
-    byId: (workspaceId: string, id: string) =>
-      get(`${workspaceId}\nid\n${id}`, () => findScenarioById(db, workspaceId, id)),
+    byId: (workspaceId: string, id: string) => get(`${workspaceId}\nid\n${id}`, () => findScenarioById(db, workspaceId, id)),
   };
 }
 

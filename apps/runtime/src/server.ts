@@ -1,9 +1,10 @@
 // Starting the runtime on a port (used by main.ts, the tests and the benchmark).
-import { serve, type ServerType } from '@hono/node-server';
+
 import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { RuntimeConfig } from './config.js';
-import { createDeps, type CreateDepsOptions, type RuntimeDeps } from './deps.js';
+import { type CreateDepsOptions, createDeps, type RuntimeDeps } from './deps.js';
 
 export interface RunningRuntime {
   url: string;

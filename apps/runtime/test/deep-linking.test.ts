@@ -2,10 +2,11 @@
 // opens the scenario picker; the choice goes back as a signed LtiDeepLinkingResponse that the
 // platform verifies against the tool's JWKS; the created link then launches the scenario.
 // docs/lti-requirements.md R24, R34, R51–R55; P32–P34, P36.
-import { parseAutoPostForm, type LaunchSpec } from '@tether/lms-sim';
+
 import { createScenario, type Scenario } from '@tether/db';
+import { type LaunchSpec, parseAutoPostForm } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { type Harness, startHarness } from './harness.js';
 import { counts, launch, timeline } from './launch-helpers.js';
 
 const INSTRUCTOR = ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'];
@@ -33,7 +34,12 @@ const scenarios: Record<string, Scenario> = {};
 beforeAll(async () => {
   h = await startHarness();
   scenarios['fire-drill'] = await h.t.db.selectFrom('scenarios').selectAll().where('workspace_id', '=', h.workspaceId).where('slug', '=', 'fire-drill').executeTakeFirstOrThrow();
-  scenarios['chemical-spill'] = await createScenario(h.t.db, { workspace_id: h.workspaceId, slug: 'chemical-spill', title: 'Chemical spill', description: 'Contain a <b>hazmat</b> leak & call "911".' });
+  scenarios['chemical-spill'] = await createScenario(h.t.db, {
+    workspace_id: h.workspaceId,
+    slug: 'chemical-spill',
+    title: 'Chemical spill',
+    description: 'Contain a <b>hazmat</b> leak & call "911".',
+  });
   scenarios['first-aid'] = await createScenario(h.t.db, { workspace_id: h.workspaceId, slug: 'first-aid', title: 'First aid <script>alert(1)</script>', description: '' });
 });
 afterAll(async () => h?.close());
@@ -93,7 +99,11 @@ describe('the scenario picker (Deep Linking 2.0)', () => {
     expect(p.html).toContain('type="search"');
     expect(p.html).toContain('Add to course');
     expect(p.html).toContain('Cancel');
-    expect(p.inputs.map((i) => i.id).sort()).toEqual(Object.values(scenarios).map((s) => s.id).sort());
+    expect(p.inputs.map((i) => i.id).sort()).toEqual(
+      Object.values(scenarios)
+        .map((s) => s.id)
+        .sort(),
+    );
     expect(p.inputs.every((i) => i.type === 'checkbox')).toBe(true); // the sim sends accept_multiple: true
     expect(p.html).toContain('Evacuate the building safely.');
     expect(p.html).toContain('<code>chemical-spill</code>');
@@ -150,12 +160,28 @@ describe('the scenario picker (Deep Linking 2.0)', () => {
     // The timeline has both halves.
     const events = await timeline(h, p.correlationId);
     expect(events.map((e) => `${e.step}:${e.outcome}`)).toEqual([
-      'login_received:ok', 'platform_resolved:ok', 'auth_redirect:ok', 'launch_received:ok', 'state:ok', 'signature:ok',
-      'claims:ok', 'deployment:ok', 'provisioning:ok', 'deep_link_picker:ok', 'deep_link_response:ok',
+      'login_received:ok',
+      'platform_resolved:ok',
+      'auth_redirect:ok',
+      'launch_received:ok',
+      'state:ok',
+      'signature:ok',
+      'claims:ok',
+      'deployment:ok',
+      'provisioning:ok',
+      'deep_link_picker:ok',
+      'deep_link_response:ok',
     ]);
     expect(events.find((e) => e.step === 'deep_link_picker')!.details).toMatchObject({ accept_types: ['ltiResourceLink'], accept_multiple: true, has_data: true });
     expect(events.find((e) => e.step === 'deep_link_response')!.details).toMatchObject({
-      items: 1, cancelled: false, scenarios: ['chemical-spill'], line_items: 1, data_echoed: true, kid: header.kid, iss: h.sim.clientId, aud: h.sim.issuer,
+      items: 1,
+      cancelled: false,
+      scenarios: ['chemical-spill'],
+      line_items: 1,
+      data_echoed: true,
+      kid: header.kid,
+      iss: h.sim.clientId,
+      aud: h.sim.issuer,
     });
     // No token in the timeline.
     expect(JSON.stringify(events)).not.toContain(d.form.fields.JWT!.split('.')[2]!);
@@ -164,7 +190,13 @@ describe('the scenario picker (Deep Linking 2.0)', () => {
     // chosen scenario with the line item ready for passback.
     const item = d.items[0]!;
     const li = item.lineItem as { label: string; scoreMaximum: number; resourceId: string };
-    const lineItem = h.sim.createLineItem({ contextId: 'course-1', label: li.label, scoreMaximum: li.scoreMaximum, resourceId: li.resourceId, resourceLinkId: 'rl-chemical-spill' });
+    const lineItem = h.sim.createLineItem({
+      contextId: 'course-1',
+      label: li.label,
+      scoreMaximum: li.scoreMaximum,
+      resourceId: li.resourceId,
+      resourceLinkId: 'rl-chemical-spill',
+    });
     const next = await launch(h, {
       user: { sub: 'learner-dl-1', name: 'Lin Learner' },
       resourceLink: { id: 'rl-chemical-spill', title: item.title as string },

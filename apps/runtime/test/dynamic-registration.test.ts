@@ -1,13 +1,13 @@
 // Dynamic registration end to end against lms-sim in each quirk mode, plus every way a
 // registration URL or an LMS can fail (docs/lti-requirements.md R56–R62, P29–P31).
 import { createServer, type Server } from 'node:http';
-import { startLmsSim, simulateBrowserLaunch, type LmsSim } from '@tether/lms-sim';
 import { createWorkspace, sql } from '@tether/db';
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
+import { type LmsSim, simulateBrowserLaunch, startLmsSim } from '@tether/lms-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { startRuntime, type RunningRuntime } from '../src/server.js';
+import { type RunningRuntime, startRuntime } from '../src/server.js';
 
 let t: TestDatabase;
 let runtime: RunningRuntime;
@@ -17,11 +17,21 @@ const sims: LmsSim[] = [];
 beforeAll(async () => {
   t = await createTestDatabase();
   // The runtime must know its own public URL (the LMS registers it): take a free port first.
-  const probe = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', TETHER_SECRET: 'r'.repeat(40), LOG_LEVEL: 'silent' }), { db: t.db, logger: pino({ level: 'silent' }) });
+  const probe = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', TETHER_SECRET: 'r'.repeat(40), LOG_LEVEL: 'silent' }), {
+    db: t.db,
+    logger: pino({ level: 'silent' }),
+  });
   const port = probe.port;
   await probe.close();
   runtime = await startRuntime(
-    loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, TETHER_SECRET: 'r'.repeat(40), LOG_LEVEL: 'silent', TETHER_DEV_INSECURE_HOSTS: '127.0.0.1' }),
+    loadConfig({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      TETHER_SECRET: 'r'.repeat(40),
+      LOG_LEVEL: 'silent',
+      TETHER_DEV_INSECURE_HOSTS: '127.0.0.1',
+    }),
     { db: t.db, logger: pino({ level: 'silent' }) },
   );
   workspaceId = (await createWorkspace(t.db, { slug: 'acme', name: 'Acme Training' })).id;
@@ -40,7 +50,12 @@ async function sim(opts: Parameters<typeof startLmsSim>[0] = {}) {
 
 /** What the dashboard's "Generate registration URL" does (the api package mints the same). */
 async function mintUrl(opts: { now?: Date } = {}) {
-  const { token, jti, expiresAt } = await runtime.deps.tokens.sign({ purpose: 'dynamic-registration', data: { workspace: workspaceId }, ttlSec: 3600, ...(opts.now ? { now: opts.now } : {}) });
+  const { token, jti, expiresAt } = await runtime.deps.tokens.sign({
+    purpose: 'dynamic-registration',
+    data: { workspace: workspaceId },
+    ttlSec: 3600,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   await t.db.insertInto('registration_tokens').values({ jti, workspace_id: workspaceId, expires_at: expiresAt }).execute();
   return `${runtime.url}/lti/register?token=${encodeURIComponent(token)}`;
 }
@@ -63,7 +78,14 @@ describe('dynamic registration', () => {
       expect(r.body).toMatch(/window\.opener/);
       const reg = s.registrations().at(-1)!;
       const p = await t.db.selectFrom('platforms').selectAll().where('client_id', '=', reg.clientId).executeTakeFirstOrThrow();
-      expect(p).toMatchObject({ workspace_id: workspaceId, issuer: s.issuer, registered_via: 'dynamic', deployment_policy: 'learn', jwks_url: s.endpoints.jwks, token_url: s.endpoints.token });
+      expect(p).toMatchObject({
+        workspace_id: workspaceId,
+        issuer: s.issuer,
+        registered_via: 'dynamic',
+        deployment_policy: 'learn',
+        jwks_url: s.endpoints.jwks,
+        token_url: s.endpoints.token,
+      });
       if (mode === 'brightspace') expect(p.token_audience).toBe('https://api.brightspace.com/auth/token');
       const deps = await t.db.selectFrom('deployments').select('deployment_id').where('platform_id', '=', p.id).execute();
       expect(deps).toHaveLength(1);
@@ -94,7 +116,11 @@ describe('dynamic registration', () => {
     const p = await t.db.selectFrom('platforms').selectAll().where('client_id', '=', reg.clientId).executeTakeFirstOrThrow();
     expect(await t.db.selectFrom('deployments').selectAll().where('platform_id', '=', p.id).execute()).toEqual([]);
     const deploymentId = s.addDeployment(reg.clientId, 'dep-from-first-launch');
-    await t.db.insertInto('scenarios').values({ workspace_id: workspaceId, slug: 'intro', title: 'Intro' }).onConflict((oc) => oc.doNothing()).execute();
+    await t.db
+      .insertInto('scenarios')
+      .values({ workspace_id: workspaceId, slug: 'intro', title: 'Intro' })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     const launch = await simulateBrowserLaunch(s, { clientId: reg.clientId, deploymentId, custom: { scenario_id: 'intro' } });
     expect(launch.launch?.status).toBe(303);
     const learned = await t.db.selectFrom('deployments').selectAll().where('platform_id', '=', p.id).execute();
@@ -161,11 +187,16 @@ describe('dynamic registration', () => {
   it('R57 unreachable and invalid platform configurations name the problem', async () => {
     const unreachable = new URL(await mintUrl());
     unreachable.searchParams.set('openid_configuration', 'http://127.0.0.1:9/.well-known/openid-configuration');
-    expect((await (async () => { const r = await fetch(unreachable); return r.headers.get('x-tether-error'); })())).toBe('config_unreachable');
+    expect(
+      await (async () => {
+        const r = await fetch(unreachable);
+        return r.headers.get('x-tether-error');
+      })(),
+    ).toBe('config_unreachable');
 
     let server: Server | undefined;
     try {
-      server = createServer((req, res) => {
+      server = createServer((_req, res) => {
         const base = `http://127.0.0.1:${(server!.address() as { port: number }).port}`;
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ issuer: base, authorization_endpoint: `${base}/auth`, token_endpoint: `${base}/token`, jwks_uri: `${base}/jwks` }));

@@ -4,14 +4,7 @@ import { AGS_ERROR_CODES } from '@tether/ags';
 import { CRYPTO_ERROR_CODES } from '@tether/crypto';
 import { catalogueCodes, explain, PASSBACK_ERROR_CODES, ROSTER_SYNC_ERROR_CODES } from '@tether/errors';
 import { HTTP_ERROR_CODES } from '@tether/http';
-import {
-  DEEP_LINKING_ERROR_CODES,
-  LTI_ERROR_CODES,
-  NRPS_ERROR_CODES,
-  REGISTRATION_ERROR_CODES,
-  REGISTRATION_URL_ERROR_CODES,
-  SERVICE_TOKEN_ERROR_CODES,
-} from '@tether/lti';
+import { DEEP_LINKING_ERROR_CODES, LTI_ERROR_CODES, NRPS_ERROR_CODES, REGISTRATION_ERROR_CODES, REGISTRATION_URL_ERROR_CODES, SERVICE_TOKEN_ERROR_CODES } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
 
 const RAISED: Record<string, readonly string[]> = {

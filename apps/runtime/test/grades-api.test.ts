@@ -3,8 +3,8 @@
 import { createApiKey, createWorkspace, failureCountsByPlatform, listPassbacks, passbacksForLaunch, retryPassback, revokeApiKey, sql } from '@tether/db';
 import { createPgBossPassbackQueue, findOrphanedPassbacks } from '@tether/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
-import { GRADE_TEST_ENV, SCOPE, getGrade, landedLaunch, launchRow, lmsScores, newApiKey, passback, postGrade, waitFor, waitForPassback } from './grades-helpers.js';
+import { GRADE_TEST_ENV, getGrade, landedLaunch, launchRow, lmsScores, newApiKey, passback, postGrade, SCOPE, waitFor, waitForPassback } from './grades-helpers.js';
+import { type Harness, startHarness } from './harness.js';
 import { launch } from './launch-helpers.js';
 
 describe('Grades API answers', () => {
@@ -93,7 +93,7 @@ describe('Grades API answers', () => {
     expect(await h.t.db.selectFrom('attempts').select('attempt_key').where('attempt_key', 'in', ['nl', 'na']).execute()).toHaveLength(0);
   });
 
-  it('dashboard queries: keyset pages, filters, per-platform failure counts, a launch\'s passbacks', async () => {
+  it("dashboard queries: keyset pages, filters, per-platform failure counts, a launch's passbacks", async () => {
     const li = h.sim.createLineItem({ label: 'Dash', scoreMaximum: 10, resourceLinkId: 'rl-dash' });
     const c = await landedLaunch(h, { user: { sub: 'dash-1' }, resourceLink: { id: 'rl-dash' }, ags: { lineitem: li.id, scope: [SCOPE.lineItem] } });
     const ids: string[] = [];
@@ -150,7 +150,11 @@ describe('Grades API answers', () => {
     await waitForPassback(h, r.body.passbackId, 'sent');
     expect(await findOrphanedPassbacks(h.t.db)).toEqual([]);
     // Pretend it was never delivered and its job vanished a while ago.
-    await h.t.db.updateTable('grade_passbacks').set({ status: 'queued', job_id: 'b0000000-0000-0000-0000-000000000000', updated_at: sql`now() - interval '10 minutes'` }).where('id', '=', r.body.passbackId).execute();
+    await h.t.db
+      .updateTable('grade_passbacks')
+      .set({ status: 'queued', job_id: 'b0000000-0000-0000-0000-000000000000', updated_at: sql`now() - interval '10 minutes'` })
+      .where('id', '=', r.body.passbackId)
+      .execute();
     expect(await findOrphanedPassbacks(h.t.db)).toEqual([{ id: r.body.passbackId, jobState: null }]);
     await h.t.db.updateTable('grade_passbacks').set({ status: 'sent' }).where('id', '=', r.body.passbackId).execute();
   });

@@ -17,6 +17,7 @@ export async function newApiKey(h: Harness, workspaceId = h.workspaceId): Promis
 
 export interface ApiAnswer {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered
   body: any;
 }
 
@@ -57,10 +58,14 @@ export async function passback(h: Harness, id: string): Promise<GradePassback> {
 
 export async function waitForPassback(h: Harness, id: string, status: GradePassback['status'] | GradePassback['status'][], timeoutMs = 20_000): Promise<GradePassback> {
   const want = Array.isArray(status) ? status : [status];
-  return waitFor(`passback ${id} to be ${want.join('/')}`, async () => {
-    const p = await passback(h, id);
-    return want.includes(p.status) ? p : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `passback ${id} to be ${want.join('/')}`,
+    async () => {
+      const p = await passback(h, id);
+      return want.includes(p.status) ? p : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export async function gradeEvents(h: Harness, correlationId: string) {
@@ -70,7 +75,10 @@ export async function gradeEvents(h: Harness, correlationId: string) {
 
 /** The scores the LMS accepted for one learner on a line item, oldest first. */
 export function lmsScores(h: Harness, lineItem: string, userId: string) {
-  return h.sim.scores(lineItem).filter((s) => s.score.userId === userId).map((s) => s.score);
+  return h.sim
+    .scores(lineItem)
+    .filter((s) => s.score.userId === userId)
+    .map((s) => s.score);
 }
 
 export async function launchRow(h: Harness, correlationId: string) {

@@ -1,6 +1,6 @@
 // Durability: a runtime stopped with grades still queued, and one killed (SIGKILL) in the
 // middle of posting a score; a new runtime on the same database delivers them, once.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,9 +10,9 @@ import { sql } from '@tether/db';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { startRuntime, type RunningRuntime } from '../src/server.js';
-import { startHarness, type Harness } from './harness.js';
-import { GRADE_TEST_ENV, SCOPE, gradeEvents, landedLaunch, launchRow, lmsScores, newApiKey, passback, postGrade, waitFor, waitForPassback } from './grades-helpers.js';
+import { type RunningRuntime, startRuntime } from '../src/server.js';
+import { GRADE_TEST_ENV, gradeEvents, landedLaunch, launchRow, lmsScores, newApiKey, passback, postGrade, SCOPE, waitFor, waitForPassback } from './grades-helpers.js';
+import { type Harness, startHarness } from './harness.js';
 
 const SECRET = 's'.repeat(40); // the harness's: the new runtimes must decrypt the same tool keys
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -24,7 +24,10 @@ afterAll(async () => {
 });
 
 async function startWorkerRuntime(h: Harness, env: Record<string, string> = {}): Promise<RunningRuntime> {
-  const rt = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', TETHER_SECRET: SECRET, LOG_LEVEL: 'silent', ...GRADE_TEST_ENV, ...env }), { db: h.t.db, logger: pino({ level: 'silent' }) });
+  const rt = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', TETHER_SECRET: SECRET, LOG_LEVEL: 'silent', ...GRADE_TEST_ENV, ...env }), {
+    db: h.t.db,
+    logger: pino({ level: 'silent' }),
+  });
   cleanup.push(() => rt.close());
   return rt;
 }
@@ -80,10 +83,11 @@ async function startHoldingProxy(target: string) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     held,
     release: () => (hold = false),
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -151,11 +155,15 @@ describe('a key whose send lease is held elsewhere', () => {
     const r = await postGrade(h.runtime.url, key, { launch: cid, attemptId: 'lease-1', scorePercent: 33 });
     const firstJob = (await passback(h, r.body.passbackId)).job_id;
     // Another node is (supposedly) sending for this learner and line item right now.
-    await h.t.db.updateTable('grade_best_scores').set({ sending_passback_id: 'c0000000-0000-0000-0000-000000000000', sending_until: sql`now() + interval '1 minute'` }).where('lti_sub', '=', 'lease-1').execute();
+    await h.t.db
+      .updateTable('grade_best_scores')
+      .set({ sending_passback_id: 'c0000000-0000-0000-0000-000000000000', sending_until: sql`now() + interval '1 minute'` })
+      .where('lti_sub', '=', 'lease-1')
+      .execute();
 
     await startWorkerRuntime(h, { GRADE_JOB_EXPIRE_SEC: '3' });
     await waitFor('the passback to move to a new job', async () => (await passback(h, r.body.passbackId)).job_id !== firstJob, 10_000);
-    expect((await passback(h, r.body.passbackId))).toMatchObject({ status: 'queued', tries: 0 });
+    expect(await passback(h, r.body.passbackId)).toMatchObject({ status: 'queued', tries: 0 });
     expect(lmsScores(h, lineItem, 'lease-1')).toHaveLength(0);
 
     await h.t.db.updateTable('grade_best_scores').set({ sending_passback_id: null, sending_until: null }).where('lti_sub', '=', 'lease-1').execute();

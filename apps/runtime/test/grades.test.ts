@@ -2,21 +2,8 @@
 // worker → lms-sim's AGS endpoints, and the launch timeline.
 import { retryPassback } from '@tether/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
-import {
-  GRADE_TEST_ENV,
-  SCOPE,
-  gradeEvents,
-  getGrade,
-  landedLaunch,
-  launchRow,
-  lmsScores,
-  newApiKey,
-  passback,
-  postGrade,
-  waitFor,
-  waitForPassback,
-} from './grades-helpers.js';
+import { GRADE_TEST_ENV, getGrade, gradeEvents, landedLaunch, launchRow, lmsScores, newApiKey, passback, postGrade, SCOPE, waitFor, waitForPassback } from './grades-helpers.js';
+import { type Harness, startHarness } from './harness.js';
 
 let h: Harness;
 let key: string;
@@ -56,15 +43,28 @@ describe('best-of-N', () => {
     await new Promise((r) => setTimeout(r, 600));
     const scores = lmsScores(h, lineItem, 'best-1');
     expect(scores.map((s) => s.scoreGiven)).toEqual([60, 80]);
-    expect(scores[0]).toMatchObject({ userId: 'best-1', scoreMaximum: 100, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: t60, submission: { submittedAt: t60 } });
+    expect(scores[0]).toMatchObject({
+      userId: 'best-1',
+      scoreMaximum: 100,
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      timestamp: t60,
+      submission: { submittedAt: t60 },
+    });
     expect(scores[1]!.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
     const steps = (await gradeEvents(h, cid)).map((e) => e.step);
     expect(steps).toEqual([
-      'grade_received', 'grade_queued', 'grade_sent',
-      'grade_received', 'grade_queued', 'grade_sent',
-      'grade_received', 'grade_skipped',
-      'grade_received', 'grade_skipped',
+      'grade_received',
+      'grade_queued',
+      'grade_sent',
+      'grade_received',
+      'grade_queued',
+      'grade_sent',
+      'grade_received',
+      'grade_skipped',
+      'grade_received',
+      'grade_skipped',
     ]);
     const sent = (await gradeEvents(h, cid)).find((e) => e.step === 'grade_sent')!;
     expect(sent.details).toMatchObject({ lmsStatus: 200, scoreGiven: 60, scoreMaximum: 100 });
@@ -102,7 +102,10 @@ describe('best-of-N', () => {
     expect(given.at(-1)).toBe(99);
     for (let i = 1; i < given.length; i++) expect(given[i]!).toBeGreaterThan(given[i - 1]!);
     // Each queued answer was a new best when it was recorded; everything sent was queued.
-    const sent = final.filter((r) => r.status === 'sent').map((r) => r.score_percent).sort((x, y) => x - y);
+    const sent = final
+      .filter((r) => r.status === 'sent')
+      .map((r) => r.score_percent)
+      .sort((x, y) => x - y);
     expect(sent).toEqual([...given].sort((x, y) => x - y));
     const timestamps = lmsScores(h, lineItem, 'race-1').map((s) => Date.parse(s.timestamp));
     for (let i = 1; i < timestamps.length; i++) expect(timestamps[i]!).toBeGreaterThan(timestamps[i - 1]!);

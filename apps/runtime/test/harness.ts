@@ -2,10 +2,10 @@
 // to it as a manual registration, with a scenario ready to launch.
 import { createPlatform, createScenario, createWorkspace, type Platform } from '@tether/db';
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
-import { startLmsSim, type LmsSim } from '@tether/lms-sim';
+import { type LmsSim, startLmsSim } from '@tether/lms-sim';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
-import { startRuntime, type RunningRuntime } from '../src/server.js';
+import { type RunningRuntime, startRuntime } from '../src/server.js';
 
 export interface Harness {
   t: TestDatabase;
@@ -16,11 +16,22 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { mode?: 'generic' | 'canvas' | 'moodle' | 'brightspace' | 'blackboard'; policy?: 'strict' | 'learn'; db?: TestDatabase; env?: Record<string, string>; pageSize?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: {
+    mode?: 'generic' | 'canvas' | 'moodle' | 'brightspace' | 'blackboard';
+    policy?: 'strict' | 'learn';
+    db?: TestDatabase;
+    env?: Record<string, string>;
+    pageSize?: number;
+  } = {},
+): Promise<Harness> {
   const t = opts.db ?? (await createTestDatabase());
   const sim = await startLmsSim({ mode: opts.mode ?? 'generic', ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) });
   // The tool must know its public URL before it starts: take a free port first.
-  const probe = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', TETHER_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' }), { db: t.db, logger: pino({ level: 'silent' }) });
+  const probe = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', TETHER_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' }), {
+    db: t.db,
+    logger: pino({ level: 'silent' }),
+  });
   const port = probe.port;
   await probe.close();
   const runtime = await startRuntime(
@@ -32,15 +43,31 @@ export async function startHarness(opts: { mode?: 'generic' | 'canvas' | 'moodle
   const platform = await createPlatform(
     t.db,
     {
-      workspace_id: ws.id, name: 'Sim LMS', issuer: sim.issuer, client_id: sim.clientId, auth_login_url: sim.endpoints.auth, token_url: sim.endpoints.token,
-      jwks_url: sim.endpoints.jwks, registered_via: 'manual', deployment_policy: opts.policy ?? 'strict',
+      workspace_id: ws.id,
+      name: 'Sim LMS',
+      issuer: sim.issuer,
+      client_id: sim.clientId,
+      auth_login_url: sim.endpoints.auth,
+      token_url: sim.endpoints.token,
+      jwks_url: sim.endpoints.jwks,
+      registered_via: 'manual',
+      deployment_policy: opts.policy ?? 'strict',
     },
     [sim.deploymentId],
     'manual',
   );
-  sim.registerTool({ loginUrl: `${runtime.url}/lti/login`, redirectUris: [`${runtime.url}/lti/launch`], jwksUrl: `${runtime.url}/.well-known/jwks.json`, targetLinkUri: `${runtime.url}/lti/launch` });
+  sim.registerTool({
+    loginUrl: `${runtime.url}/lti/login`,
+    redirectUris: [`${runtime.url}/lti/launch`],
+    jwksUrl: `${runtime.url}/.well-known/jwks.json`,
+    targetLinkUri: `${runtime.url}/lti/launch`,
+  });
   return {
-    t, runtime, sim, platform, workspaceId: ws.id,
+    t,
+    runtime,
+    sim,
+    platform,
+    workspaceId: ws.id,
     async close() {
       await runtime.close();
       await sim.close();

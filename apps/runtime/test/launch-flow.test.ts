@@ -2,7 +2,7 @@
 // provisioning, routing, landing, and the LMS quirks a launch must survive.
 import { parseAutoPostForm, simulateBrowserLaunch } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { type Harness, startHarness } from './harness.js';
 import { counts, launch, timeline } from './launch-helpers.js';
 
 let h: Harness;
@@ -36,7 +36,14 @@ describe('a resource link launch', () => {
     expect(member).toMatchObject({ role: 'member', joined_via: 'lti' });
 
     const row = await h.t.db.selectFrom('launches').selectAll().where('correlation_id', '=', r.correlationId!).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ status: 'landed', user_id: identity.user_id, lti_sub: 'learner-1', deployment_id: h.sim.deploymentId, message_type: 'LtiResourceLinkRequest', platform_id: h.platform.id });
+    expect(row).toMatchObject({
+      status: 'landed',
+      user_id: identity.user_id,
+      lti_sub: 'learner-1',
+      deployment_id: h.sim.deploymentId,
+      message_type: 'LtiResourceLinkRequest',
+      platform_id: h.platform.id,
+    });
     expect(row.roles).toEqual(['http://purl.imsglobal.org/vocab/lis/v2/membership#Learner']);
     expect(row.ags_lineitem_url).toMatch(/^http/);
     expect(row.ags_scopes).toContain('https://purl.imsglobal.org/spec/lti-ags/scope/score');
@@ -46,8 +53,17 @@ describe('a resource link launch', () => {
 
     const steps = (await timeline(h, r.correlationId!)).map((e) => `${e.step}:${e.outcome}`);
     expect(steps).toEqual([
-      'login_received:ok', 'platform_resolved:ok', 'auth_redirect:ok', 'launch_received:ok', 'state:ok', 'signature:ok',
-      'claims:ok', 'deployment:ok', 'scenario:ok', 'provisioning:ok', 'landed:ok',
+      'login_received:ok',
+      'platform_resolved:ok',
+      'auth_redirect:ok',
+      'launch_received:ok',
+      'state:ok',
+      'signature:ok',
+      'claims:ok',
+      'deployment:ok',
+      'scenario:ok',
+      'provisioning:ok',
+      'landed:ok',
     ]);
     const claimsEvent = (await timeline(h, r.correlationId!)).find((e) => e.step === 'claims')!;
     expect(JSON.stringify(claimsEvent.details)).not.toContain('grace@example.edu');
@@ -79,12 +95,22 @@ describe('a resource link launch', () => {
     expect(post.status).toBe(302);
     const a = new URL(get.headers.get('location')!);
     const b = new URL(post.headers.get('location')!);
-    const strip = (u: URL) => [...u.searchParams.keys()].filter((k) => k !== 'state' && k !== 'nonce').sort().map((k) => `${k}=${u.searchParams.get(k)}`);
+    const strip = (u: URL) =>
+      [...u.searchParams.keys()]
+        .filter((k) => k !== 'state' && k !== 'nonce')
+        .sort()
+        .map((k) => `${k}=${u.searchParams.get(k)}`);
     expect(strip(a)).toEqual(strip(b));
     expect(`${a.origin}${a.pathname}`).toBe(h.sim.endpoints.auth);
     expect(Object.fromEntries(a.searchParams)).toMatchObject({
-      scope: 'openid', response_type: 'id_token', response_mode: 'form_post', prompt: 'none',
-      client_id: h.sim.clientId, redirect_uri: `${h.runtime.url}/lti/launch`, login_hint: init.loginHint, lti_message_hint: init.messageHint,
+      scope: 'openid',
+      response_type: 'id_token',
+      response_mode: 'form_post',
+      prompt: 'none',
+      client_id: h.sim.clientId,
+      redirect_uri: `${h.runtime.url}/lti/launch`,
+      login_hint: init.loginHint,
+      lti_message_hint: init.messageHint,
     });
     expect(get.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -122,8 +148,14 @@ describe('a resource link launch', () => {
     expect(first.launch?.status).toBe(303);
     // Replay the exact form post (same state, same token, same cookies).
     const replay = await fetch(first.form!.action, {
-      method: 'POST', redirect: 'manual', body: new URLSearchParams(first.form!.fields),
-      headers: { cookie: Object.entries(first.cookies).map(([k, v]) => `${k}=${v}`).join('; ') },
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams(first.form!.fields),
+      headers: {
+        cookie: Object.entries(first.cookies)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('; '),
+      },
     });
     expect(replay.headers.get('x-tether-error')).toBe('nonce_replayed');
 
@@ -131,7 +163,10 @@ describe('a resource link launch', () => {
     const before = await counts(h);
     const init = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' }, user: { sub: 'double-click' } });
     const login = await fetch(init.url, { redirect: 'manual' });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const form = parseAutoPostForm(await (await h.sim.fetch(new Request(login.headers.get('location')!))).text());
     const post = () => fetch(form.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form.fields), headers: { cookie } });
     const results = await Promise.all([post(), post(), post(), post()]);
@@ -152,7 +187,11 @@ describe('a resource link launch', () => {
     const rb = await fetch(fb.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fb.fields), headers: { cookie: jar } });
     const ra = await fetch(fa.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fa.fields), headers: { cookie: jar } });
     expect([ra.status, rb.status]).toEqual([303, 303]);
-    const rows = await h.t.db.selectFrom('launches').select(['correlation_id', 'context_id']).where('correlation_id', 'in', [ra.headers.get('x-correlation-id')!, rb.headers.get('x-correlation-id')!]).execute();
+    const rows = await h.t.db
+      .selectFrom('launches')
+      .select(['correlation_id', 'context_id'])
+      .where('correlation_id', 'in', [ra.headers.get('x-correlation-id')!, rb.headers.get('x-correlation-id')!])
+      .execute();
     expect(rows.map((r) => r.context_id).sort()).toEqual(['course-A', 'course-B']);
   });
 });

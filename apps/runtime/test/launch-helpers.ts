@@ -1,5 +1,5 @@
-import { simulateBrowserLaunch, type BrowserLaunchOptions, type LaunchSpec } from '@tether/lms-sim';
 import { sql } from '@tether/db';
+import { type BrowserLaunchOptions, type LaunchSpec, simulateBrowserLaunch } from '@tether/lms-sim';
 import type { Harness } from './harness.js';
 
 export interface LaunchOutcome {
@@ -30,8 +30,7 @@ export async function launch(h: Harness, spec: LaunchSpec = {}, opts: BrowserLau
 }
 
 export async function counts(h: Harness) {
-  const one = async (table: 'users' | 'memberships' | 'lti_identities') =>
-    (await h.t.db.selectFrom(table).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
+  const one = async (table: 'users' | 'memberships' | 'lti_identities') => (await h.t.db.selectFrom(table).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
   return { users: await one('users'), memberships: await one('memberships'), identities: await one('lti_identities') };
 }
 

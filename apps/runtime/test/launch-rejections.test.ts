@@ -1,9 +1,10 @@
 // R9–R28 (docs/lti-requirements.md): one hostile launch per check, each answered with its own code,
 // a learner page carrying the correlation ID, a timeline entry — and nothing provisioned.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
-import { counts, launch, timeline } from './launch-helpers.js';
+
 import type { LaunchSpec } from '@tether/lms-sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './harness.js';
+import { counts, launch, timeline } from './launch-helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -30,13 +31,36 @@ const cases: [string, LaunchSpec, string, number][] = [
   ['R19 state never issued', { tamper: { state: 'not-a-state-we-issued' } }, 'state_unknown', 401],
   ['R21 deployment_id missing', { tamper: { deploymentId: null } }, 'deployment_missing', 400],
   ['R21 deployment_id unknown (strict policy)', { loginParams: { lti_deployment_id: null }, tamper: { deploymentId: 'dep-unknown' } }, 'unknown_deployment', 403],
-  ['R21 login deployment differs from the claim (Canvas deployment_id param)', { loginParams: { lti_deployment_id: null, deployment_id: 'canvas-dep-x' } }, 'deployment_mismatch', 401],
+  [
+    'R21 login deployment differs from the claim (Canvas deployment_id param)',
+    { loginParams: { lti_deployment_id: null, deployment_id: 'canvas-dep-x' } },
+    'deployment_mismatch',
+    401,
+  ],
   ['R22 version is not 1.3.0', { tamper: { version: '1.1' } }, 'wrong_version', 400],
   ['R22 unsupported message type', { tamper: { messageType: 'LtiSubmissionReviewRequest' } }, 'unsupported_message_type', 400],
   ['R24 deep linking without deep_linking_settings', { messageType: 'LtiDeepLinkingRequest', tamper: { omit: ['deep_linking_settings'] } }, 'claim_invalid', 400],
-  ['R24 deep linking without deep_link_return_url', { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { accept_types: ['ltiResourceLink'], accept_presentation_document_targets: ['iframe'] } } } }, 'claim_invalid', 400],
-  ['R24 deep linking without accept_types', { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { deep_link_return_url: 'https://lms.example/return', accept_presentation_document_targets: ['iframe'] } } } }, 'claim_invalid', 400],
-  ['R24 deep linking without accept_presentation_document_targets', { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { deep_link_return_url: 'https://lms.example/return', accept_types: ['ltiResourceLink'] } } } }, 'claim_invalid', 400],
+  [
+    'R24 deep linking without deep_link_return_url',
+    { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { accept_types: ['ltiResourceLink'], accept_presentation_document_targets: ['iframe'] } } } },
+    'claim_invalid',
+    400,
+  ],
+  [
+    'R24 deep linking without accept_types',
+    {
+      messageType: 'LtiDeepLinkingRequest',
+      tamper: { set: { deep_linking_settings: { deep_link_return_url: 'https://lms.example/return', accept_presentation_document_targets: ['iframe'] } } },
+    },
+    'claim_invalid',
+    400,
+  ],
+  [
+    'R24 deep linking without accept_presentation_document_targets',
+    { messageType: 'LtiDeepLinkingRequest', tamper: { set: { deep_linking_settings: { deep_link_return_url: 'https://lms.example/return', accept_types: ['ltiResourceLink'] } } } },
+    'claim_invalid',
+    400,
+  ],
   ['R23 resource link without target_link_uri', { tamper: { omit: ['target_link_uri'] } }, 'claim_invalid', 400],
   ['R23 resource link with an empty resource_link.id', { tamper: { set: { resource_link: { id: '' } } } }, 'claim_invalid', 400],
   ['R25 roles missing', { tamper: { omit: ['roles'] } }, 'claim_invalid', 400],
@@ -46,7 +70,12 @@ const cases: [string, LaunchSpec, string, number][] = [
   ['R27 signed target_link_uri points elsewhere', { tamper: { set: { target_link_uri: 'https://evil.example/launch' } } }, 'target_link_uri_invalid', 400],
   ['scenario_id missing', { custom: {} }, 'scenario_not_found', 404],
   ['scenario_id unknown', { custom: { scenario_id: 'no-such-scenario' } }, 'scenario_not_found', 404],
-  ['platform answers login_required (Canvas, blocked cookie)', { tamper: { postError: { error: 'login_required', error_description: 'session cookie blocked' } } }, 'platform_error', 400],
+  [
+    'platform answers login_required (Canvas, blocked cookie)',
+    { tamper: { postError: { error: 'login_required', error_description: 'session cookie blocked' } } },
+    'platform_error',
+    400,
+  ],
 ];
 
 describe('launch rejections', () => {
@@ -103,7 +132,15 @@ describe('launch rejections', () => {
     const r = await launch(h, { custom: { scenario_id: 'not-here' }, user: { sub: 'lost-learner', name: 'Lost Learner' }, context: { id: 'course-9', title: 'Course 9' } });
     expect(r.error).toBe('scenario_not_found');
     const row = await h.t.db.selectFrom('launches').selectAll().where('correlation_id', '=', r.correlationId!).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ status: 'failed', lti_sub: 'lost-learner', context_id: 'course-9', context_title: 'Course 9', deployment_id: h.sim.deploymentId, message_type: 'LtiResourceLinkRequest', user_id: null });
+    expect(row).toMatchObject({
+      status: 'failed',
+      lti_sub: 'lost-learner',
+      context_id: 'course-9',
+      context_title: 'Course 9',
+      deployment_id: h.sim.deploymentId,
+      message_type: 'LtiResourceLinkRequest',
+      user_id: null,
+    });
   });
 
   it('R2 login without iss or login_hint ⇒ 400 and no redirect', async () => {
@@ -135,7 +172,17 @@ describe('launch rejections', () => {
     const p = h.platform;
     await createPlatform(
       h.t.db,
-      { workspace_id: p.workspace_id, name: 'Second', issuer: p.issuer, client_id: 'second-registration', auth_login_url: p.auth_login_url, token_url: p.token_url, jwks_url: p.jwks_url, registered_via: 'manual', deployment_policy: 'strict' },
+      {
+        workspace_id: p.workspace_id,
+        name: 'Second',
+        issuer: p.issuer,
+        client_id: 'second-registration',
+        auth_login_url: p.auth_login_url,
+        token_url: p.token_url,
+        jwks_url: p.jwks_url,
+        registered_via: 'manual',
+        deployment_policy: 'strict',
+      },
       ['x'],
       'manual',
     );

@@ -3,18 +3,18 @@ import { parseAutoPostForm } from '@tether/lms-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { startRuntime, type RunningRuntime } from '../src/server.js';
-import { startHarness, type Harness } from './harness.js';
+import { type RunningRuntime, startRuntime } from '../src/server.js';
+import { type Harness, startHarness } from './harness.js';
 
 let h: Harness;
 let nodeB: RunningRuntime;
 beforeAll(async () => {
   h = await startHarness();
   // Node B: same database and secret, same public URL (a load balancer would front both).
-  nodeB = await startRuntime(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: h.runtime.deps.config.PUBLIC_URL, TETHER_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' }),
-    { db: h.t.db, logger: pino({ level: 'silent' }) },
-  );
+  nodeB = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: h.runtime.deps.config.PUBLIC_URL, TETHER_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' }), {
+    db: h.t.db,
+    logger: pino({ level: 'silent' }),
+  });
 });
 afterAll(async () => {
   await nodeB?.close();
@@ -26,7 +26,10 @@ describe('several runtime nodes on one database', () => {
     const init = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' }, user: { sub: 'multi-node' } });
     const login = await fetch(init.url, { redirect: 'manual' }); // node A
     expect(login.status).toBe(302);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const form = parseAutoPostForm(await (await h.sim.fetch(new Request(login.headers.get('location')!))).text());
     const body = new URLSearchParams(form.fields);
 

@@ -1,10 +1,10 @@
 // Names and Roles roster sync end to end, over real HTTP: a sync request → pg-boss →
 // the roster worker → lms-sim's paged memberships endpoint → provisioned learners.
-import { requestRosterSync, type RosterSync } from '@tether/db';
+import { type RosterSync, requestRosterSync } from '@tether/db';
 import type { Member } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
 import { landedLaunch, waitFor } from './grades-helpers.js';
+import { type Harness, startHarness } from './harness.js';
 import { counts } from './launch-helpers.js';
 
 const LEARNER = 'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner';
@@ -184,7 +184,14 @@ describe('differences link (scheduled re-sync)', () => {
   }
 
   const latestScheduled = (hh: Harness, contextId: string) =>
-    hh.t.db.selectFrom('roster_syncs').selectAll().where('requested_by', '=', 'schedule').where('context_id', '=', contextId).orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+    hh.t.db
+      .selectFrom('roster_syncs')
+      .selectAll()
+      .where('requested_by', '=', 'schedule')
+      .where('context_id', '=', contextId)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
 
   const rowsWithSync = (hh: Harness, contextId: string) =>
     hh.t.db
@@ -219,7 +226,9 @@ describe('differences link (scheduled re-sync)', () => {
     expect(after.find((x) => x.sub === 'd-2')).toMatchObject({ status: 'inactive', identity_status: 'inactive', last_sync_id: s.id });
     expect(after.find((x) => x.sub === 'd-new')).toMatchObject({ status: 'active', identity_status: 'active', last_sync_id: s.id });
     const newcomer = await d.t.db.selectFrom('lti_identities').select('user_id').where('sub', '=', 'd-new').executeTakeFirstOrThrow();
-    expect(await d.t.db.selectFrom('memberships').selectAll().where('user_id', '=', newcomer.user_id).execute()).toMatchObject([{ workspace_id: d.workspaceId, role: 'member', joined_via: 'lti' }]);
+    expect(await d.t.db.selectFrom('memberships').selectAll().where('user_id', '=', newcomer.user_id).execute()).toMatchObject([
+      { workspace_id: d.workspaceId, role: 'member', joined_via: 'lti' },
+    ]);
     // Everybody else: exactly as the full sync left them.
     for (const b of before.filter((x) => x.sub !== 'd-2')) {
       expect(after.find((x) => x.sub === b.sub)).toEqual(b);
@@ -244,7 +253,10 @@ describe('differences link (scheduled re-sync)', () => {
     expect(full).toMatchObject({ status: 'done', mode: 'full', added: 3 });
     expect(full.differences_url).not.toBeNull();
 
-    d.sim.setRoster('c-expired', learners('e', 3).filter((m) => m.user_id !== 'e-3'));
+    d.sim.setRoster(
+      'c-expired',
+      learners('e', 3).filter((m) => m.user_id !== 'e-3'),
+    );
     d.sim.failNext({ path: /nrps\/c-expired\/memberships\?since=/, status: 410, times: 1 });
     await scheduledResync(d);
     // The differences URL was asked for (and refused) before the full read.

@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAutoPostForm, simulateBrowserLaunch, type LaunchSpec } from '@tether/lms-sim';
+import { type LaunchSpec, parseAutoPostForm, simulateBrowserLaunch } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { type Harness, startHarness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -30,7 +30,11 @@ async function endThenReplay(spec: LaunchSpec) {
     method: 'POST',
     redirect: 'manual',
     body: new URLSearchParams(first.form!.fields),
-    headers: { cookie: Object.entries(first.cookies).map(([k, v]) => `${k}=${v}`).join('; ') },
+    headers: {
+      cookie: Object.entries(first.cookies)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('; '),
+    },
   });
   return { res, used, replay, after: await stateRow(correlationId) };
 }

@@ -1,12 +1,12 @@
-import { AGS_MEDIA_TYPES, AGS_SCOPES } from './constants.js';
-import { AgsError } from './errors.js';
 import { OUTBOUND_TIMEOUT_MS, parseJsonBody as parseJson, requireUserAgent } from '@tether/http';
 import type { ServiceTokenProvider } from '@tether/lti';
-import { buildLineItemBody, parseLineItem, parseResult, type AgsResult, type LineItem, type LineItemInput } from './line-item.js';
+import { AGS_MEDIA_TYPES, AGS_SCOPES } from './constants.js';
+import { AgsError } from './errors.js';
+import { type AgsResult, buildLineItemBody, type LineItem, type LineItemInput, parseLineItem, parseResult } from './line-item.js';
 import { pagedGet } from './paged-get.js';
 import { buildScoreBody, type ScoreInput } from './score.js';
 import { processScoreClock } from './score-clock.js';
-import { serviceRequest, type ServiceContext } from './service-request.js';
+import { type ServiceContext, serviceRequest } from './service-request.js';
 import { lineItemServiceUrl, parseHttpUrl, withQuery } from './service-url.js';
 
 export interface AgsClientOptions {
@@ -108,13 +108,7 @@ export function createAgsClient(opts: AgsClientOptions): AgsClient {
       tag: filter.tag,
       limit: optionalLimit(filter.limit),
     });
-    return pagedGet(
-      ctx,
-      { accept: AGS_MEDIA_TYPES.lineItemContainer, anyOf: READ_LINE_ITEMS, notFound: 'other' },
-      first,
-      parseLineItem,
-      maxPages,
-    );
+    return pagedGet(ctx, { accept: AGS_MEDIA_TYPES.lineItemContainer, anyOf: READ_LINE_ITEMS, notFound: 'other' }, first, parseLineItem, maxPages);
   }
 
   async function writeLineItem(method: 'POST' | 'PUT', url: string, input: LineItemInput): Promise<LineItem> {
@@ -159,18 +153,13 @@ export function createAgsClient(opts: AgsClientOptions): AgsClient {
     // Some platforms ignore the filters and return the whole container: match locally too.
     const match = found.find(
       (li) =>
-        li.resourceLinkId === input.resourceLinkId &&
-        (input.resourceId === undefined || li.resourceId === input.resourceId) &&
-        (input.tag === undefined || li.tag === input.tag),
+        li.resourceLinkId === input.resourceLinkId && (input.resourceId === undefined || li.resourceId === input.resourceId) && (input.tag === undefined || li.tag === input.tag),
     );
     if (match !== undefined) return { lineItem: match, created: false };
     return { lineItem: await createLineItem(containerUrl, input), created: true };
   }
 
-  async function findOrCreateLineItem(
-    containerUrl: string,
-    input: FindOrCreateLineItemInput,
-  ): Promise<{ lineItem: LineItem; created: boolean }> {
+  async function findOrCreateLineItem(containerUrl: string, input: FindOrCreateLineItemInput): Promise<{ lineItem: LineItem; created: boolean }> {
     if (input === null || typeof input !== 'object' || typeof input.resourceLinkId !== 'string' || input.resourceLinkId === '') {
       throw new AgsError('ags_invalid_lineitem', 'resourceLinkId is required', { details: { field: 'resourceLinkId' } });
     }
@@ -226,13 +215,7 @@ export function createAgsClient(opts: AgsClientOptions): AgsClient {
       user_id: filter.userId,
       limit: optionalLimit(filter.limit),
     });
-    return pagedGet(
-      ctx,
-      { accept: AGS_MEDIA_TYPES.resultContainer, anyOf: [AGS_SCOPES.resultReadonly], notFound: 'lineitem' },
-      first,
-      parseResult,
-      maxPages,
-    );
+    return pagedGet(ctx, { accept: AGS_MEDIA_TYPES.resultContainer, anyOf: [AGS_SCOPES.resultReadonly], notFound: 'lineitem' }, first, parseResult, maxPages);
   }
 
   return {

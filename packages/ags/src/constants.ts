@@ -16,7 +16,6 @@ export const AGS_MEDIA_TYPES = {
 /** The launch claim that carries the AGS endpoints and granted scopes. */
 export const AGS_ENDPOINT_CLAIM = 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint';
 
-
 export const ACTIVITY_PROGRESS = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'] as const;
 export const GRADING_PROGRESS = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'] as const;
 export type ActivityProgress = (typeof ACTIVITY_PROGRESS)[number];

@@ -29,9 +29,7 @@ export type AgsErrorCode = (typeof AGS_ERROR_CODES)[number];
  * Extra context that is safe to log: URLs, HTTP status, the platform's OAuth `error` and
  * `error_description`, a truncated response body — never an access token or an assertion.
  */
-export type AgsErrorDetails = Readonly<
-  Record<string, string | number | boolean | null | undefined | readonly string[]>
->;
+export type AgsErrorDetails = Readonly<Record<string, string | number | boolean | null | undefined | readonly string[]>>;
 
 export interface AgsErrorOptions extends TetherErrorOptions {
   details?: AgsErrorDetails;

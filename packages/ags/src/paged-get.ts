@@ -1,6 +1,6 @@
-import { parseJsonBody as parseJson, parseLinkHeader, type LinkTarget } from '@tether/http';
+import { type LinkTarget, parseJsonBody as parseJson, parseLinkHeader } from '@tether/http';
 import { AgsError } from './errors.js';
-import { serviceRequest, type ServiceCall, type ServiceContext } from './service-request.js';
+import { type ServiceCall, type ServiceContext, serviceRequest } from './service-request.js';
 
 /**
  * GETs a container and every page after it (`Link: <…>; rel="next"`) until there is no next.

@@ -1,4 +1,4 @@
-import { ACTIVITY_PROGRESS, GRADING_PROGRESS, type ActivityProgress, type GradingProgress } from './constants.js';
+import { ACTIVITY_PROGRESS, type ActivityProgress, GRADING_PROGRESS, type GradingProgress } from './constants.js';
 import { AgsError } from './errors.js';
 
 export interface ScoreInput {

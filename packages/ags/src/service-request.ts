@@ -1,6 +1,6 @@
 // One AGS call on the LTI service connector: scope checks, the authorised request (Bearer,
 // 401 → fresh token → one retry), and every failure in AGS's own codes.
-import { bodyExcerpt as excerpt, isHttpError, retryAfterSec, type HttpError, type HttpResponse } from '@tether/http';
+import { bodyExcerpt as excerpt, type HttpError, type HttpResponse, isHttpError, retryAfterSec } from '@tether/http';
 import { authorisedRequest, isServiceTokenError, type ServiceTokenError, type ServiceTokenProvider } from '@tether/lti';
 import { AgsError } from './errors.js';
 
@@ -94,19 +94,19 @@ function transportFailure(call: ServiceCall, err: HttpError, timeoutMs: number):
     case 'http_redirect_refused':
       return new AgsError('ags_request_rejected', `${call.method} ${call.url} answered a redirect (HTTP ${err.status}); not followed`, {
         ...status,
-        details: { ...base, body: '', location: (err.details['location'] as string | null | undefined) ?? null },
+        details: { ...base, body: '', location: (err.details.location as string | null | undefined) ?? null },
         cause: err,
       });
     case 'http_too_large':
-      return new AgsError('ags_invalid_response', `${call.method} ${call.url} answered more than ${String(err.details['maxBytes'])} bytes`, {
+      return new AgsError('ags_invalid_response', `${call.method} ${call.url} answered more than ${String(err.details.maxBytes)} bytes`, {
         ...status,
-        details: { ...base, maxBytes: err.details['maxBytes'] as number },
+        details: { ...base, maxBytes: err.details.maxBytes as number },
         cause: err,
       });
     case 'http_network':
     case 'http_invalid_url':
       return new AgsError('ags_platform_unavailable', `${call.method} ${call.url} failed (network error)`, {
-        details: { ...base, reason: 'network', error: String(err.details['error'] ?? '') },
+        details: { ...base, reason: 'network', error: String(err.details.error ?? '') },
         cause: err,
       });
   }

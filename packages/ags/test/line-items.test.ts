@@ -101,12 +101,8 @@ describe('line items and results', () => {
     const err = await rejection(readonly.findOrCreateLineItem(container, { resourceLinkId: 'rl', label: 'Q', scoreMaximum: 10 }));
     expect(err.code).toBe('ags_scope_missing');
     const { ags } = h.client();
-    expect((await rejection(ags.findOrCreateLineItem(container, { resourceLinkId: '', label: 'Q', scoreMaximum: 10 }))).code).toBe(
-      'ags_invalid_lineitem',
-    );
-    expect((await rejection(ags.findOrCreateLineItem(container, { resourceLinkId: 'rl', label: 'Q', scoreMaximum: 0 }))).code).toBe(
-      'ags_invalid_lineitem',
-    );
+    expect((await rejection(ags.findOrCreateLineItem(container, { resourceLinkId: '', label: 'Q', scoreMaximum: 10 }))).code).toBe('ags_invalid_lineitem');
+    expect((await rejection(ags.findOrCreateLineItem(container, { resourceLinkId: 'rl', label: 'Q', scoreMaximum: 0 }))).code).toBe('ags_invalid_lineitem');
     expect(h.sim.requestLog()).toHaveLength(0);
   });
 

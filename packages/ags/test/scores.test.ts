@@ -1,6 +1,6 @@
 import { DEFAULT_AGS_SCOPES } from '@tether/lms-sim';
-import { describe, expect, it } from 'vitest';
 import { createServiceTokenProvider } from '@tether/lti';
+import { describe, expect, it } from 'vitest';
 import { AGS_MEDIA_TYPES, AGS_SCOPES, createAgsClient, scaleScore } from '../src/index.js';
 import { rejection, score, setup, signer, UA } from './helpers.js';
 

@@ -10,7 +10,10 @@ describe('service calls: auth, scopes, headers and failures', () => {
     await ags.postScore(li.id, score('learner-1'));
     h.sim.revokeTokens();
     await expect(ags.postScore(li.id, score('learner-2'))).resolves.toMatchObject({ status: 200 });
-    const statuses = h.sim.requestLog().filter((e) => e.path.endsWith('/scores')).map((e) => e.status);
+    const statuses = h.sim
+      .requestLog()
+      .filter((e) => e.path.endsWith('/scores'))
+      .map((e) => e.status);
     expect(statuses).toEqual([200, 401, 200]);
     expect(h.sim.stats().tokenRequests).toBe(2);
     expect(tokens.stats().invalidations).toBe(1);
@@ -160,13 +163,7 @@ describe('service calls: auth, scopes, headers and failures', () => {
     await ags.postScore(lineItem.id, score('learner-1'));
     await ags.getResults(lineItem.id);
     const log = h.sim.requestLog();
-    expect(log.map((e) => e.path.split('?')[0]!.replace(/\/ags\/course-1/, ''))).toEqual([
-      '/token',
-      '/lineitems',
-      '/lineitems',
-      '/lineitems/1/scores',
-      '/lineitems/1/results',
-    ]);
+    expect(log.map((e) => e.path.split('?')[0]!.replace(/\/ags\/course-1/, ''))).toEqual(['/token', '/lineitems', '/lineitems', '/lineitems/1/scores', '/lineitems/1/results']);
     for (const e of log) {
       expect(e.userAgent).toBe(UA);
       expect(e.status).toBeLessThan(300);

@@ -1,7 +1,7 @@
 // Service tokens as the AGS client uses them. The provider itself (assertion, caching, token
 // endpoint failures in its own codes) is tested in packages/lti/test/service-tokens.test.ts.
 import { BRIGHTSPACE_TOKEN_AUDIENCE } from '@tether/lms-sim';
-import { createServiceTokenProvider, type CachedServiceToken } from '@tether/lti';
+import { type CachedServiceToken, createServiceTokenProvider } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
 import { AGS_SCOPES } from '../src/index.js';
 import { rejection, rewriteJson, score, setup, signer, startServer, tapFetch, UA } from './helpers.js';

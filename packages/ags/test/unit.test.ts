@@ -1,6 +1,6 @@
 import type { ServiceTokenProvider } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
-import { AgsError, AGS_SCOPES, createAgsClient, isAgsError, lineItemServiceUrl, scaleScore } from '../src/index.js';
+import { AGS_SCOPES, AgsError, createAgsClient, isAgsError, lineItemServiceUrl, scaleScore } from '../src/index.js';
 import { rejection, UA } from './helpers.js';
 
 describe('lineItemServiceUrl', () => {
@@ -8,9 +8,7 @@ describe('lineItemServiceUrl', () => {
     expect(lineItemServiceUrl('https://moodle.example/mod/lti/services.php/2/lineitems/10/lineitem?type_id=7', 'scores')).toBe(
       'https://moodle.example/mod/lti/services.php/2/lineitems/10/lineitem/scores?type_id=7',
     );
-    expect(lineItemServiceUrl('https://lms.example/api/lti/courses/1/line_items/5', 'results')).toBe(
-      'https://lms.example/api/lti/courses/1/line_items/5/results',
-    );
+    expect(lineItemServiceUrl('https://lms.example/api/lti/courses/1/line_items/5', 'results')).toBe('https://lms.example/api/lti/courses/1/line_items/5/results');
     expect(lineItemServiceUrl('https://lms.example/li/5/?a=1&b=2#frag', 'scores')).toBe('https://lms.example/li/5/scores?a=1&b=2');
   });
   it('rejects a relative or non-http URL', () => {

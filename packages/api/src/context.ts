@@ -4,7 +4,7 @@
 // first admin membership.
 import type { TetherAuth } from '@tether/auth';
 import type { OneTimeTokens } from '@tether/crypto';
-import { findUserById, listUserWorkspaces, type Database, type Kysely, type MemberRole, type PassbackQueue, type RosterQueue } from '@tether/db';
+import { type Database, findUserById, type Kysely, listUserWorkspaces, type MemberRole, type PassbackQueue, type RosterQueue } from '@tether/db';
 
 export const WORKSPACE_HEADER = 'x-tether-workspace';
 

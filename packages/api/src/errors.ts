@@ -19,7 +19,7 @@ export class ApiFieldErrors extends TetherError<'invalid_input'> {
 
   /** Per field, what is wrong with it. */
   get fieldErrors(): FieldErrors {
-    return this.details['fieldErrors'] as FieldErrors;
+    return this.details.fieldErrors as FieldErrors;
   }
 }
 
@@ -35,8 +35,7 @@ function fieldErrors(code: ErrorCode, errors: FieldErrors): TRPCError {
   return new TRPCError({ code, message, cause: new ApiFieldErrors('invalid_input', message, { details: { fieldErrors: errors } }) });
 }
 
-const isZodLike = (e: unknown): e is Pick<z.ZodError, 'issues'> =>
-  !!e && typeof e === 'object' && Array.isArray((e as { issues?: unknown }).issues);
+const isZodLike = (e: unknown): e is Pick<z.ZodError, 'issues'> => !!e && typeof e === 'object' && Array.isArray((e as { issues?: unknown }).issues);
 
 /** Turn a failed input parse (zod issues) into BAD_REQUEST naming each field; first issue per field wins. */
 function validationError(error: Pick<z.ZodError, 'issues'>): TRPCError {
@@ -46,7 +45,7 @@ function validationError(error: Pick<z.ZodError, 'issues'>): TRPCError {
     const field = head === undefined ? 'input' : String(head);
     if (!(field in errors)) errors[field] = issue.message;
   }
-  if (Object.keys(errors).length === 0) errors['input'] = 'is invalid';
+  if (Object.keys(errors).length === 0) errors.input = 'is invalid';
   return fieldErrors('BAD_REQUEST', errors);
 }
 

@@ -2,24 +2,24 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from './root.js';
 
-export { appRouter, createCaller, type AppRouter } from './root.js';
 export {
+  type ApiDeps,
+  type Context,
   createContextFactory,
   createContextForUser,
   createSignedOutContext,
   pickActiveWorkspace,
-  WORKSPACE_HEADER,
-  type ApiDeps,
-  type Context,
   type SessionUser,
+  WORKSPACE_HEADER,
   type WorkspaceMembership,
 } from './context.js';
-export { createTRPCRouter, createCallerFactory, publicProcedure, authedProcedure, adminProcedure } from './trpc.js';
-export { fieldErrorsOf, ApiFieldErrors, type FieldErrors } from './errors.js';
-export { mintRegistrationUrl, REGISTRATION_PURPOSE, REGISTRATION_TTL_SEC, type MintedRegistrationUrl } from './registration.js';
-export { customParameterFor } from './routers/scenarios.js';
+export { ApiFieldErrors, type FieldErrors, fieldErrorsOf } from './errors.js';
+export { type MintedRegistrationUrl, mintRegistrationUrl, REGISTRATION_PURPOSE, REGISTRATION_TTL_SEC } from './registration.js';
+export { type AppRouter, appRouter, createCaller } from './root.js';
 export type { ConnectionTestResult, PlatformView } from './routers/platforms.js';
 export type { RosterSyncView } from './routers/rosters.js';
+export { customParameterFor } from './routers/scenarios.js';
+export { adminProcedure, authedProcedure, createCallerFactory, createTRPCRouter, publicProcedure } from './trpc.js';
 
 /** Input/output types per procedure, e.g. `RouterOutputs['platforms']['list'][number]`. */
 export type RouterInputs = inferRouterInputs<AppRouter>;

@@ -1,7 +1,7 @@
 // One-time dynamic-registration URLs (valid one hour). Shared by the dashboard (tRPC) and
 // the CLI: the token is signed, and its jti is stored so the runtime can refuse a second use.
 import type { OneTimeTokens } from '@tether/crypto';
-import { storeRegistrationToken, type Database, type Kysely } from '@tether/db';
+import { type Database, type Kysely, storeRegistrationToken } from '@tether/db';
 import { toolEndpoints } from '@tether/lti';
 
 export const REGISTRATION_PURPOSE = 'dynamic-registration';
@@ -16,7 +16,7 @@ export interface MintedRegistrationUrl {
 export async function mintRegistrationUrl(
   db: Kysely<Database>,
   tokens: OneTimeTokens,
-  input: { workspaceId: string; publicUrl: string; createdBy: string | null; /** audit actor; defaults to createdBy, else 'system' */ actor?: string },
+  input: { workspaceId: string; publicUrl: string; createdBy: string | null /** audit actor; defaults to createdBy, else 'system' */; actor?: string },
 ): Promise<MintedRegistrationUrl> {
   const { token, jti, expiresAt } = await tokens.sign({
     purpose: REGISTRATION_PURPOSE,

@@ -49,6 +49,6 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 
 export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
   const ws = ctx.activeWorkspace;
-  if (!ws || ws.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'admins only' });
+  if (ws?.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'admins only' });
   return next({ ctx: { workspace: ws } });
 });

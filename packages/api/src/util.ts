@@ -11,11 +11,6 @@ export const idSchema = z.guid({ error: 'must be a UUID' });
 export type AdminContext = Context & { user: SessionUser; workspace: WorkspaceMembership };
 
 /** Audit entry in the active workspace, by the signed-in admin. */
-export async function audit(
-  ctx: AdminContext,
-  action: string,
-  target: { type: string; id: string },
-  details: Record<string, unknown> = {},
-): Promise<void> {
+export async function audit(ctx: AdminContext, action: string, target: { type: string; id: string }, details: Record<string, unknown> = {}): Promise<void> {
   await writeAudit(ctx.db, { workspace_id: ctx.workspace.id, actor: ctx.user.id, action, target_type: target.type, target_id: target.id, details });
 }

@@ -2,7 +2,7 @@
 // the grade and roster codes too, in the same words as the grade box on the same page.
 import { explain } from '@tether/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callerFor, createTestWorkspace, insertLaunch, setupEnv, validPlatform, type Caller, type Env } from './helpers.js';
+import { type Caller, callerFor, createTestWorkspace, type Env, insertLaunch, setupEnv, validPlatform } from './helpers.js';
 
 let env: Env;
 let admin: Caller;

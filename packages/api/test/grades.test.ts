@@ -1,8 +1,9 @@
 // Grade passback and API keys as admins see them, with workspace isolation.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { PassbackQueue } from '@tether/db';
 import { explain } from '@tether/errors';
-import { callerFor, createTestWorkspace, insertLaunch, setupEnv, trpcError, validPlatform, type Caller, type Env, type TestWorkspace } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Caller, callerFor, createTestWorkspace, type Env, insertLaunch, setupEnv, type TestWorkspace, trpcError, validPlatform } from './helpers.js';
 
 let env: Env;
 let A: TestWorkspace;
@@ -30,7 +31,18 @@ beforeAll(async () => {
     .executeTakeFirstOrThrow();
   const passback = await env.db
     .insertInto('grade_passbacks')
-    .values({ workspace_id: A.id, attempt_id: attempt.id, launch_id: launch.id, platform_id: platformId, lineitem_url: 'https://lms.example/li/1', lti_sub: 'learner-1', target_key: 'https://lms.example/li/1', score_percent: 80, status: 'failed', error_code: 'ags_scope_missing' })
+    .values({
+      workspace_id: A.id,
+      attempt_id: attempt.id,
+      launch_id: launch.id,
+      platform_id: platformId,
+      lineitem_url: 'https://lms.example/li/1',
+      lti_sub: 'learner-1',
+      target_key: 'https://lms.example/li/1',
+      score_percent: 80,
+      status: 'failed',
+      error_code: 'ags_scope_missing',
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   failedId = passback.id;

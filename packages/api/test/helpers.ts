@@ -7,7 +7,7 @@ import { createWorkspace, type Database, type Kysely, type LaunchStatus } from '
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
 import { TRPCError } from '@trpc/server';
 import { expect } from 'vitest';
-import { createCaller, createContextForUser, type ApiDeps } from '../src/index.js';
+import { type ApiDeps, createCaller, createContextForUser } from '../src/index.js';
 
 export const PUBLIC_URL = 'https://tether.example.edu';
 
@@ -39,7 +39,12 @@ let seq = 0;
 /** A workspace with one admin (through better-auth, like `tether admin create`) and one LTI member. */
 export async function createTestWorkspace(env: Env, slug: string): Promise<TestWorkspace> {
   const ws = await createWorkspace(env.db, { slug, name: `Workspace ${slug}` });
-  const admin = await createWorkspaceAdmin(env.auth, env.db, { workspaceId: ws.id, email: `admin-${slug}-${++seq}@example.com`, password: 'correct horse battery', name: `Admin ${slug}` });
+  const admin = await createWorkspaceAdmin(env.auth, env.db, {
+    workspaceId: ws.id,
+    email: `admin-${slug}-${++seq}@example.com`,
+    password: 'correct horse battery',
+    name: `Admin ${slug}`,
+  });
   const memberId = await insertUser(env.db, `Member ${slug}`);
   await env.db.insertInto('memberships').values({ workspace_id: ws.id, user_id: memberId, role: 'member', joined_via: 'lti' }).execute();
   return { id: ws.id, slug, adminId: admin.userId, memberId };
@@ -47,7 +52,10 @@ export async function createTestWorkspace(env: Env, slug: string): Promise<TestW
 
 export async function insertUser(db: Kysely<Database>, name: string): Promise<string> {
   const id = randomUUID();
-  await db.insertInto('users').values({ id, name, email: `${id}@lti.invalid`, email_verified: false, image: null, created_at: new Date(), updated_at: new Date() }).execute();
+  await db
+    .insertInto('users')
+    .values({ id, name, email: `${id}@lti.invalid`, email_verified: false, image: null, created_at: new Date(), updated_at: new Date() })
+    .execute();
   return id;
 }
 

@@ -1,11 +1,12 @@
 // Through HTTP, as the SvelteKit app mounts it: better-auth session cookie → context →
 // fetch adapter. Checks the error shape the browser sees: fieldErrors, no stack traces,
 // no internals.
+
+import type { AnyTRPCRouter as AnyRouterForTests } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyTRPCRouter as AnyRouterForTests } from '@trpc/server';
 import { appRouter, createContextFactory, createTRPCRouter, publicProcedure } from '../src/index.js';
-import { createTestWorkspace, setupEnv, validPlatform, type Env, type TestWorkspace } from './helpers.js';
+import { createTestWorkspace, type Env, setupEnv, type TestWorkspace, validPlatform } from './helpers.js';
 
 let env: Env;
 let A: TestWorkspace;
@@ -53,7 +54,9 @@ describe('over HTTP', () => {
     expect((await post('platforms.createManual', validPlatform('http'), { cookie })).status).toBe(200);
     const inA = await get('platforms.list', undefined, { cookie });
     expect(inA.status).toBe(200);
-    expect(((await inA.json()) as { result: { data: Array<{ name: string; connectedAt: string }> } }).result.data).toMatchObject([{ name: 'Canvas http', connectedAt: expect.any(String) }]);
+    expect(((await inA.json()) as { result: { data: Array<{ name: string; connectedAt: string }> } }).result.data).toMatchObject([
+      { name: 'Canvas http', connectedAt: expect.any(String) },
+    ]);
     const inB = await get('platforms.list', undefined, { cookie, 'x-tether-workspace': 'ws-b' });
     expect(((await inB.json()) as { result: { data: unknown[] } }).result.data).toEqual([]);
     const me = (await (await get('session.me', undefined, { cookie, 'x-tether-workspace': 'ws-b' })).json()) as { result: { data: { activeWorkspace: { id: string } } } };
@@ -86,7 +89,7 @@ describe('over HTTP', () => {
     const res = await post('platforms.createManual', validPlatform('http', { name: 'Again' }), { cookie });
     expect(res.status).toBe(409);
     const body = (await res.json()) as { error: { data: { fieldErrors: Record<string, string> } } };
-    expect(body.error.data.fieldErrors['clientId']).toContain('"Canvas http"');
+    expect(body.error.data.fieldErrors.clientId).toContain('"Canvas http"');
   });
 
   it('an unexpected error keeps its message and stack on the server', async () => {

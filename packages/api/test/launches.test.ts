@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { explain } from '@tether/errors';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldErrorsOf } from '../src/index.js';
-import { callerFor, createTestWorkspace, insertLaunch, insertUser, setupEnv, trpcError, validPlatform, type Caller, type Env, type TestWorkspace } from './helpers.js';
+import { type Caller, callerFor, createTestWorkspace, type Env, insertLaunch, insertUser, setupEnv, type TestWorkspace, trpcError, validPlatform } from './helpers.js';
 
 let env: Env;
 let W: TestWorkspace;
@@ -15,7 +15,11 @@ let learnerId: string;
 const ISSUER = 'https://canvas-launch.example.com';
 const T = (iso: string) => new Date(iso);
 
-const events = (correlationId: string, workspaceId: string | null, list: Array<{ step: string; outcome: 'ok' | 'error' | 'info'; code?: string; ms?: number; details?: object; at: Date }>) =>
+const events = (
+  correlationId: string,
+  workspaceId: string | null,
+  list: Array<{ step: string; outcome: 'ok' | 'error' | 'info'; code?: string; ms?: number; details?: object; at: Date }>,
+) =>
   env.db
     .insertInto('launch_events')
     .values(
@@ -41,7 +45,10 @@ beforeAll(async () => {
   scenarioId = (await admin.scenarios.create({ slug: 'fire-drill', title: 'Fire drill' })).id;
   // An LTI-provisioned learner: the users row has the name from the first launch, the identity the current one.
   learnerId = await insertUser(env.db, 'Old Name');
-  await env.db.insertInto('lti_identities').values({ workspace_id: W.id, user_id: learnerId, issuer: ISSUER, sub: 'sub-ada', platform_id: platformId, given_name: 'Ada', family_name: 'Lovelace' }).execute();
+  await env.db
+    .insertInto('lti_identities')
+    .values({ workspace_id: W.id, user_id: learnerId, issuer: ISSUER, sub: 'sub-ada', platform_id: platformId, given_name: 'Ada', family_name: 'Lovelace' })
+    .execute();
   await env.db.insertInto('memberships').values({ workspace_id: W.id, user_id: learnerId, role: 'member', joined_via: 'lti' }).execute();
 
   await insertLaunch(env.db, {
@@ -69,19 +76,42 @@ beforeAll(async () => {
     { step: 'land', outcome: 'ok', at: T('2026-03-01T10:00:01.250Z') },
   ]);
 
-  await insertLaunch(env.db, { workspaceId: W.id, correlationId: 'corr-cookie', status: 'failed', errorCode: 'state_missing', platformId, issuer: ISSUER, clientId: 'client-launch', createdAt: T('2026-03-02T09:00:00.000Z') });
+  await insertLaunch(env.db, {
+    workspaceId: W.id,
+    correlationId: 'corr-cookie',
+    status: 'failed',
+    errorCode: 'state_missing',
+    platformId,
+    issuer: ISSUER,
+    clientId: 'client-launch',
+    createdAt: T('2026-03-02T09:00:00.000Z'),
+  });
   await events('corr-cookie', W.id, [
     { step: 'login', outcome: 'ok', at: T('2026-03-02T09:00:00.000Z') },
     { step: 'launch.state', outcome: 'error', code: 'state_missing', details: { cookie: 'absent' }, at: T('2026-03-02T09:00:02.000Z') },
   ]);
 
-  await insertLaunch(env.db, { workspaceId: W.id, correlationId: 'corr-odd', status: 'failed', errorCode: 'made_up_code', platformId: otherPlatformId, createdAt: T('2026-03-03T09:00:00.000Z') });
+  await insertLaunch(env.db, {
+    workspaceId: W.id,
+    correlationId: 'corr-odd',
+    status: 'failed',
+    errorCode: 'made_up_code',
+    platformId: otherPlatformId,
+    createdAt: T('2026-03-03T09:00:00.000Z'),
+  });
   await events('corr-odd', W.id, [{ step: 'launch', outcome: 'error', code: 'made_up_code', at: T('2026-03-03T09:00:00.000Z') }]);
 
   await insertLaunch(env.db, { workspaceId: W.id, correlationId: 'corr-started', status: 'started', platformId, createdAt: T('2026-03-04T09:00:00.000Z') });
 
   // A login from an LMS nobody connected: no workspace.
-  await insertLaunch(env.db, { workspaceId: null, correlationId: 'corr-unknown', status: 'failed', errorCode: 'unknown_platform', issuer: 'https://stranger.example.com', createdAt: T('2026-03-05T09:00:00.000Z') });
+  await insertLaunch(env.db, {
+    workspaceId: null,
+    correlationId: 'corr-unknown',
+    status: 'failed',
+    errorCode: 'unknown_platform',
+    issuer: 'https://stranger.example.com',
+    createdAt: T('2026-03-05T09:00:00.000Z'),
+  });
   await events('corr-unknown', null, [{ step: 'login', outcome: 'error', code: 'unknown_platform', at: T('2026-03-05T09:00:00.000Z') }]);
 });
 afterAll(async () => env?.close());
@@ -121,7 +151,13 @@ describe('launches.byCorrelationId', () => {
     expect(r.launch).toMatchObject({ status: 'failed', errorCode: 'state_missing', explanation: { learner, admin: adminText, fix }, user: null, scenario: null });
     const [login, state] = r.events;
     expect(login!.explanation).toBeNull();
-    expect(state).toMatchObject({ step: 'launch.state', outcome: 'error', errorCode: 'state_missing', details: { cookie: 'absent' }, explanation: { learner, admin: adminText, fix } });
+    expect(state).toMatchObject({
+      step: 'launch.state',
+      outcome: 'error',
+      errorCode: 'state_missing',
+      details: { cookie: 'absent' },
+      explanation: { learner, admin: adminText, fix },
+    });
   });
 
   it('an error code the catalogue does not know still gets a plain explanation', async () => {
@@ -148,7 +184,14 @@ describe('launches.recent', () => {
     const r = await admin.launches.recent();
     expect(r.nextCursor).toBeNull();
     expect(r.items.map((i) => i.correlationId)).toEqual(['corr-started', 'corr-odd', 'corr-cookie', 'corr-landed']);
-    expect(r.items[3]).toMatchObject({ status: 'landed', platformName: 'Canvas launch', scenarioTitle: 'Fire drill', userName: 'Ada Lovelace', errorCode: null, contextTitle: 'Safety 101' });
+    expect(r.items[3]).toMatchObject({
+      status: 'landed',
+      platformName: 'Canvas launch',
+      scenarioTitle: 'Fire drill',
+      userName: 'Ada Lovelace',
+      errorCode: null,
+      contextTitle: 'Safety 101',
+    });
     expect(r.items[1]).toMatchObject({ status: 'failed', errorCode: 'made_up_code', platformName: 'Canvas other' });
   });
 
@@ -206,11 +249,19 @@ describe('launches.recent', () => {
       for (let i = 0; i < 25; i++) rows.push({ created_at: new Date(Date.UTC(2026, 3, 3 + i, 6, i)), status: i % 4 ? 'landed' : 'failed' });
       await env.db
         .insertInto('launches')
-        .values(rows.map((r, i) => ({ correlation_id: `page-${i}`, workspace_id: P.id, status: r.status, error_code: r.status === 'failed' ? 'bad_signature' : null, created_at: r.created_at as Date })))
+        .values(
+          rows.map((r, i) => ({
+            correlation_id: `page-${i}`,
+            workspace_id: P.id,
+            status: r.status,
+            error_code: r.status === 'failed' ? 'bad_signature' : null,
+            created_at: r.created_at as Date,
+          })),
+        )
         .execute();
-      expected = (
-        await env.db.selectFrom('launches').select('correlation_id').where('workspace_id', '=', P.id).orderBy('created_at', 'desc').orderBy('id', 'desc').execute()
-      ).map((r) => r.correlation_id);
+      expected = (await env.db.selectFrom('launches').select('correlation_id').where('workspace_id', '=', P.id).orderBy('created_at', 'desc').orderBy('id', 'desc').execute()).map(
+        (r) => r.correlation_id,
+      );
       expect(expected).toHaveLength(63);
     });
 
@@ -276,7 +327,8 @@ describe('launches.stats', () => {
     const yesterday = new Date(t0 - DAY / 2);
     const tenAgo = new Date(t0 - 10 * DAY + DAY / 2);
     const twentyAgo = new Date(t0 - 20 * DAY + DAY / 2);
-    const add = (createdAt: Date, status: 'landed' | 'failed' | 'started', errorCode?: string) => insertLaunch(env.db, { workspaceId: S.id, createdAt, status, errorCode: errorCode ?? null });
+    const add = (createdAt: Date, status: 'landed' | 'failed' | 'started', errorCode?: string) =>
+      insertLaunch(env.db, { workspaceId: S.id, createdAt, status, errorCode: errorCode ?? null });
     await add(now, 'landed');
     await add(now, 'landed');
     await add(now, 'failed', 'state_missing');

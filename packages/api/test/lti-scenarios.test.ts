@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldErrorsOf, mintRegistrationUrl } from '../src/index.js';
-import { callerFor, createTestWorkspace, PUBLIC_URL, setupEnv, trpcError, validPlatform, type Caller, type Env, type TestWorkspace } from './helpers.js';
+import { type Caller, callerFor, createTestWorkspace, type Env, PUBLIC_URL, setupEnv, type TestWorkspace, trpcError, validPlatform } from './helpers.js';
 
 let env: Env;
 let W: TestWorkspace;

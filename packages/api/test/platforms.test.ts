@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sql, type KyselyPlugin } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller, createContextForUser, fieldErrorsOf } from '../src/index.js';
-import { callerFor, createTestWorkspace, insertLaunch, setupEnv, trpcError, validPlatform, type Caller, type Env, type TestWorkspace } from './helpers.js';
+import { type Caller, callerFor, createTestWorkspace, type Env, insertLaunch, setupEnv, type TestWorkspace, trpcError, validPlatform } from './helpers.js';
 
 let env: Env;
 let W: TestWorkspace;
@@ -48,9 +48,7 @@ describe('platforms.createManual', () => {
 
   it('validation errors name each field (message and fieldErrors) and write nothing', async () => {
     const before = await platformCount();
-    const err = await trpcError(
-      admin.platforms.createManual(validPlatform('bad', { name: '  ', issuer: 'ftp://canvas.example.com', jwksUrl: 'not a url', deploymentIds: ' , ' })),
-    );
+    const err = await trpcError(admin.platforms.createManual(validPlatform('bad', { name: '  ', issuer: 'ftp://canvas.example.com', jwksUrl: 'not a url', deploymentIds: ' , ' })));
     expect(err.code).toBe('BAD_REQUEST');
     expect(err.message).toMatch(/^name: /);
     expect(err.message).toContain('issuer: issuer must be an https:// URL');
@@ -58,7 +56,7 @@ describe('platforms.createManual', () => {
     expect(err.message).toContain('deploymentIds: at least one deployment ID is required');
     const fields = fieldErrorsOf(err);
     expect(Object.keys(fields ?? {}).sort()).toEqual(['deploymentIds', 'issuer', 'jwksUrl', 'name']);
-    expect(fields?.['issuer']).toMatch(/https/);
+    expect(fields?.issuer).toMatch(/https/);
     expect(await platformCount()).toBe(before);
   });
 
@@ -74,7 +72,7 @@ describe('platforms.createManual', () => {
     const err = await trpcError(admin.platforms.createManual(validPlatform('one', { name: 'Again' })));
     expect(err.code).toBe('CONFLICT');
     expect(err.message).toBe('clientId: this issuer and client ID are already connected as "Canvas one"');
-    expect(fieldErrorsOf(err)?.['clientId']).toContain('Canvas one');
+    expect(fieldErrorsOf(err)?.clientId).toContain('Canvas one');
     expect(await platformCount()).toBe(before);
   });
 
@@ -234,7 +232,15 @@ describe('platforms.testConnection', () => {
       };
       switch (req.url) {
         case '/jwks':
-          return send(200, JSON.stringify({ keys: [{ ...jwk, kid: 'k1', alg: 'RS256', use: 'sig' }, { ...jwk, kid: 'k2', alg: 'RS256', use: 'sig' }] }));
+          return send(
+            200,
+            JSON.stringify({
+              keys: [
+                { ...jwk, kid: 'k1', alg: 'RS256', use: 'sig' },
+                { ...jwk, kid: 'k2', alg: 'RS256', use: 'sig' },
+              ],
+            }),
+          );
         case '/invalid-json':
           return send(200, '{"keys": [ oops');
         case '/not-a-keyset':

@@ -1,8 +1,9 @@
 // Roster sync as admins see it, with workspace isolation.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { RosterQueue } from '@tether/db';
 import { explain } from '@tether/errors';
-import { callerFor, createTestWorkspace, insertLaunch, setupEnv, trpcError, validPlatform, type Caller, type Env, type TestWorkspace } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Caller, callerFor, createTestWorkspace, type Env, insertLaunch, setupEnv, type TestWorkspace, trpcError, validPlatform } from './helpers.js';
 
 let env: Env;
 let A: TestWorkspace;
@@ -38,7 +39,14 @@ describe('rosters router', () => {
   it('contexts: this workspace’s courses with an NRPS URL only', async () => {
     const a = await adminA.rosters.contexts();
     expect(a).toEqual([
-      expect.objectContaining({ platformId: aPlatformId, platformName: 'Canvas ra', contextId: 'course-1', contextTitle: 'Biology 101 (renamed)', activeMembers: 0, lastSync: null }),
+      expect.objectContaining({
+        platformId: aPlatformId,
+        platformName: 'Canvas ra',
+        contextId: 'course-1',
+        contextTitle: 'Biology 101 (renamed)',
+        activeMembers: 0,
+        lastSync: null,
+      }),
     ]);
     expect((await adminB.rosters.contexts()).map((c) => c.contextId)).toEqual(['course-b']);
   });

@@ -1,8 +1,9 @@
 // Creating a workspace admin stores the password through better-auth's own hasher and
 // credential account, so the dashboard's sign-in checks exactly what was stored.
+
+import { addMembership, type Database, deleteUser, type MemberRole } from '@tether/db';
 import { TetherError } from '@tether/errors';
 import type { Kysely } from 'kysely';
-import { addMembership, deleteUser, type Database, type MemberRole } from '@tether/db';
 import type { TetherAuth } from './create-auth.js';
 
 export type AdminErrorCode = 'email_taken' | 'weak_password' | 'workspace_not_found';

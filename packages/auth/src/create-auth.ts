@@ -1,9 +1,10 @@
 // Admin sign-in through better-auth on Tether's PostgreSQL (Kysely adapter). The auth models
 // are mapped onto the snake_case tables created by @tether/db's migrations.
-import { betterAuth } from 'better-auth';
+
 import { deriveKey } from '@tether/crypto';
-import type { Kysely } from 'kysely';
 import type { Database } from '@tether/db';
+import { betterAuth } from 'better-auth';
+import type { Kysely } from 'kysely';
 
 export interface AuthOptions {
   db: Kysely<Database>;

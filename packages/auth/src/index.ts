@@ -1,3 +1,3 @@
-export { createAuth, deriveAuthSecret, type AuthOptions, type TetherAuth } from './create-auth.js';
-export { createWorkspaceAdmin, AdminError, type CreatedAdmin } from './admins.js';
 export { parseSetCookieHeader } from 'better-auth/cookies';
+export { AdminError, type CreatedAdmin, createWorkspaceAdmin } from './admins.js';
+export { type AuthOptions, createAuth, deriveAuthSecret, type TetherAuth } from './create-auth.js';

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace } from '@tether/db';
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminError, createAuth, createWorkspaceAdmin, type TetherAuth } from '../src/index.js';
 
 let t: TestDatabase;

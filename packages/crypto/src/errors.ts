@@ -44,9 +44,7 @@ export type CryptoErrorCode = (typeof CRYPTO_ERROR_CODES)[number];
  * Extra context that is safe to log: identifiers (kid, alg, claim name, URL, HTTP status),
  * never a token, a key, a secret or a claim value.
  */
-export type CryptoErrorDetails = Readonly<
-  Record<string, string | number | boolean | null | undefined | readonly string[]>
->;
+export type CryptoErrorDetails = Readonly<Record<string, string | number | boolean | null | undefined | readonly string[]>>;
 
 export interface CryptoErrorOptions extends TetherErrorOptions {
   details?: CryptoErrorDetails;

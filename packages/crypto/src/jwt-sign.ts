@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, type CryptoKey, type JWTPayload, type KeyObject } from 'jose';
+import { type CryptoKey, type JWTPayload, type KeyObject, SignJWT } from 'jose';
 
 export interface SignJwtOptions {
   key: CryptoKey | KeyObject | Uint8Array;

@@ -1,11 +1,4 @@
-import {
-  decodeProtectedHeader,
-  jwtVerify,
-  type CryptoKey,
-  type JWTPayload,
-  type JWTHeaderParameters,
-  type KeyObject,
-} from 'jose';
+import { type CryptoKey, decodeProtectedHeader, type JWTHeaderParameters, type JWTPayload, jwtVerify, type KeyObject } from 'jose';
 import { CryptoError, fromJoseError } from './errors.js';
 
 export type VerificationKey = CryptoKey | KeyObject | Uint8Array;

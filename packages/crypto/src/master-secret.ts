@@ -1,5 +1,5 @@
-import { randomBytes, hkdfSync, randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile, link, unlink } from 'node:fs/promises';
+import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CryptoError } from './errors.js';
 
@@ -38,10 +38,7 @@ export async function loadMasterSecret(opts: LoadMasterSecretOptions): Promise<M
     return { secret: parseSecret(opts.env, 'TETHER_SECRET'), source: 'env' };
   }
   if (opts.production) {
-    throw new CryptoError(
-      'secret_missing',
-      'TETHER_SECRET must be set when NODE_ENV=production; generate one with `openssl rand -base64 48`',
-    );
+    throw new CryptoError('secret_missing', 'TETHER_SECRET must be set when NODE_ENV=production; generate one with `openssl rand -base64 48`');
   }
   if (opts.dataDir === undefined) {
     throw new CryptoError('secret_missing', 'TETHER_SECRET is not set and no data directory was given to keep a generated secret in');
@@ -102,11 +99,9 @@ function parseSecret(value: string, origin: string): Uint8Array {
   // Trim so a trailing newline from `echo`/an editor does not silently change the key.
   const trimmed = value.trim();
   if (trimmed.length < MIN_SECRET_LENGTH) {
-    throw new CryptoError(
-      'secret_invalid',
-      `${origin} must be at least ${MIN_SECRET_LENGTH} characters; generate one with \`openssl rand -base64 48\``,
-      { details: { origin, length: trimmed.length } },
-    );
+    throw new CryptoError('secret_invalid', `${origin} must be at least ${MIN_SECRET_LENGTH} characters; generate one with \`openssl rand -base64 48\``, {
+      details: { origin, length: trimmed.length },
+    });
   }
   return new TextEncoder().encode(trimmed);
 }

@@ -14,9 +14,7 @@ export async function encryptPrivateJwk(jwk: JWK, secret: Uint8Array): Promise<s
     throw new TypeError('encryptPrivateJwk: jwk must be a JWK object');
   }
   const key = deriveKey(secret, PURPOSE);
-  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(jwk)))
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: 'jwk+json' })
-    .encrypt(key);
+  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(jwk))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: 'jwk+json' }).encrypt(key);
 }
 
 /** Reverses encryptPrivateJwk. A wrong secret or altered ciphertext ⇒ `key_decrypt_failed`. */

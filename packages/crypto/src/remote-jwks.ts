@@ -1,6 +1,6 @@
-import { importJWK, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import { DOCUMENT_MAX_BYTES, type HttpError, type HttpResponse, isHttpError, send } from '@tether/http';
+import { type CryptoKey, importJWK, type JWK, type KeyObject } from 'jose';
 import { z } from 'zod';
-import { DOCUMENT_MAX_BYTES, isHttpError, send, type HttpError, type HttpResponse } from '@tether/http';
 import { CryptoError } from './errors.js';
 import { toPublicJwk } from './public-jwk.js';
 
@@ -284,14 +284,14 @@ function jwksFetchError(err: HttpError, url: string, timeoutMs: number, maxBytes
     case 'http_timeout':
       return new CryptoError('jwks_timeout', `JWKS fetch did not complete within ${timeoutMs} ms`, { details: { url, timeoutMs }, cause: err });
     case 'http_too_large': {
-      const contentLength = err.details['contentLength'];
+      const contentLength = err.details.contentLength;
       return new CryptoError('jwks_too_large', `JWKS response is larger than ${maxBytes} bytes`, {
         details: { url, maxBytes, ...(typeof contentLength === 'number' ? { contentLength } : {}) },
         cause: err,
       });
     }
     case 'http_redirect_refused': {
-      const location = err.details['location'];
+      const location = err.details.location;
       return new CryptoError('jwks_fetch_failed', 'JWKS URL answered with a redirect; configure the final URL instead', {
         details: { url, status: err.status ?? null, location: typeof location === 'string' ? location : null },
         cause: err,
@@ -351,13 +351,7 @@ function pick(entry: { byKid: Map<string, JWK[]> }, url: string, kid: string, al
   return match;
 }
 
-function importCached(
-  entry: { imported: Map<string, Promise<CryptoKey>> },
-  url: string,
-  kid: string,
-  alg: string,
-  jwk: JWK,
-): Promise<CryptoKey> {
+function importCached(entry: { imported: Map<string, Promise<CryptoKey>> }, url: string, kid: string, alg: string, jwk: JWK): Promise<CryptoKey> {
   const cacheKey = `${kid}\n${alg}`;
   let promise = entry.imported.get(cacheKey);
   if (promise === undefined) {
@@ -391,7 +385,7 @@ function kty(alg: string): 'RSA' | 'EC' | 'OKP' | undefined {
 }
 
 function publicView(raw: Record<string, unknown>): JWK {
-  const kind = raw['kty'];
+  const kind = raw.kty;
   if (kind === 'RSA' || kind === 'EC' || kind === 'OKP') return toPublicJwk(raw as JWK);
   // Unknown/symmetric types: show what they are, never their material.
   const out: Record<string, unknown> = {};

@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
+import { type CryptoKey, calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { CryptoError } from './errors.js';
 import { decryptPrivateJwk, encryptPrivateJwk } from './private-key-encryption.js';
 import { toPublicJwk } from './public-jwk.js';
@@ -184,9 +184,7 @@ export class ToolKeySet {
     const current = this.#current();
     const next = this.#loaded().find((k) => k.state === 'next');
 
-    const changes: ToolKeyStateChange[] = [
-      { kid: current.kid, state: 'retired', retiredAt: now, expectedState: 'current' },
-    ];
+    const changes: ToolKeyStateChange[] = [{ kid: current.kid, state: 'retired', retiredAt: now, expectedState: 'current' }];
     const inserted: StoredToolKey[] = [];
     if (next !== undefined) {
       changes.push({ kid: next.kid, state: 'current', activatedAt: now, expectedState: 'next' });
@@ -228,8 +226,7 @@ export class ToolKeySet {
         activatedAt: k.activatedAt === null ? null : new Date(k.activatedAt),
         retiredAt: k.retiredAt === null ? null : new Date(k.retiredAt),
         published: this.#isPublished(k, now),
-        publishedUntil:
-          k.state === 'retired' && k.retiredAt !== null ? new Date(k.retiredAt.getTime() + this.#retentionMs) : null,
+        publishedUntil: k.state === 'retired' && k.retiredAt !== null ? new Date(k.retiredAt.getTime() + this.#retentionMs) : null,
       })),
     };
   }

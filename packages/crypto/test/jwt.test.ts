@@ -1,6 +1,6 @@
-import { decodeJwt, decodeProtectedHeader, exportSPKI, importJWK, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
+import { type CryptoKey, decodeJwt, decodeProtectedHeader, exportSPKI, importJWK, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { CryptoError, generateToolKey, signJwt, verifyJwt, type JwtKeyResolver, type VerifyJwtOptions } from '../src/index.js';
+import { CryptoError, generateToolKey, type JwtKeyResolver, signJwt, type VerifyJwtOptions, verifyJwt } from '../src/index.js';
 import { rejection } from './helpers/fixtures.js';
 
 const NOW = new Date('2025-03-01T12:00:00.000Z');
@@ -29,18 +29,12 @@ beforeAll(async () => {
 const opts = (extra: VerifyJwtOptions = {}): VerifyJwtOptions => ({ issuer: ISS, audience: AUD, now: () => NOW, ...extra });
 
 function sign(claims: Record<string, unknown>, { iatOffset = 0, ttl = 300, key = privateKey } = {}) {
-  return signJwt(
-    { iss: ISS, aud: AUD, sub: 'user-1', ...claims },
-    { key, kid, expiresInSec: ttl, issuedAt: new Date(NOW.getTime() + iatOffset * 1000) },
-  );
+  return signJwt({ iss: ISS, aud: AUD, sub: 'user-1', ...claims }, { key, kid, expiresInSec: ttl, issuedAt: new Date(NOW.getTime() + iatOffset * 1000) });
 }
 
 describe('signJwt', () => {
   it('writes integer iat/exp and the kid header', async () => {
-    const token = await signJwt(
-      { sub: 'a', iat: 1.5, exp: 2.5 },
-      { key: privateKey, kid, expiresInSec: 120, issuedAt: new Date(1_700_000_000_789), typ: 'JWT', jti: true },
-    );
+    const token = await signJwt({ sub: 'a', iat: 1.5, exp: 2.5 }, { key: privateKey, kid, expiresInSec: 120, issuedAt: new Date(1_700_000_000_789), typ: 'JWT', jti: true });
     const payload = decodeJwt(token);
     expect(payload.iat).toBe(1_700_000_000);
     expect(payload.exp).toBe(1_700_000_120);
@@ -86,7 +80,10 @@ describe('verifyJwt', () => {
   });
 
   it('rejects alg none without looking up a key', async () => {
-    const token = new UnsecuredJWT({ iss: ISS, aud: AUD, sub: 'x' }).setIssuedAt(NOW_SEC).setExpirationTime(NOW_SEC + 60).encode();
+    const token = new UnsecuredJWT({ iss: ISS, aud: AUD, sub: 'x' })
+      .setIssuedAt(NOW_SEC)
+      .setExpirationTime(NOW_SEC + 60)
+      .encode();
     const getKey = vi.fn(resolver);
     const err = await rejection(verifyJwt(token, getKey, opts({ algorithms: ['RS256', 'none'] })));
     expect(err.code).toBe('alg_not_allowed');

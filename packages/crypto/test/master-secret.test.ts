@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const ENV_SECRET = 'x'.repeat(20) + 'a-long-enough-secret-value';
+const ENV_SECRET = `${'x'.repeat(20)}a-long-enough-secret-value`;
 
 async function rejection(p: Promise<unknown>): Promise<CryptoError> {
   const err = await p.then(
@@ -68,9 +68,7 @@ describe('loadMasterSecret', () => {
 
   it('concurrent generation yields exactly one secret and leaves no temp files', async () => {
     const dataDir = join(root, 'race');
-    const results = await Promise.all(
-      Array.from({ length: 12 }, () => loadMasterSecret({ dataDir, production: false })),
-    );
+    const results = await Promise.all(Array.from({ length: 12 }, () => loadMasterSecret({ dataDir, production: false })));
     expect(results.filter((r) => r.source === 'generated')).toHaveLength(1);
     const distinct = new Set(results.map((r) => Buffer.from(r.secret).toString('hex')));
     expect(distinct.size).toBe(1);

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createOneTimeTokens, deriveKey } from '../src/index.js';
-import { OTHER_SECRET, SECRET, rejection } from './helpers/fixtures.js';
+import { OTHER_SECRET, rejection, SECRET } from './helpers/fixtures.js';
 
 const NOW = new Date('2025-05-01T08:00:00.000Z');
 const ott = createOneTimeTokens(SECRET);

@@ -1,7 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decryptPrivateJwk, encryptPrivateJwk, generateToolKey, type GeneratedToolKey } from '../src/index.js';
-import { OTHER_SECRET, SECRET, rejection } from './helpers/fixtures.js';
+import { decryptPrivateJwk, encryptPrivateJwk, type GeneratedToolKey, generateToolKey } from '../src/index.js';
+import { OTHER_SECRET, rejection, SECRET } from './helpers/fixtures.js';
 
 let key: GeneratedToolKey;
 beforeAll(async () => {

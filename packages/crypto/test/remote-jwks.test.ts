@@ -1,15 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { type CryptoKey, importJWK, type JWK } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRemoteJwksResolver,
-  fetchJwksDocument,
-  generateToolKey,
-  signJwt,
-  verifyJwt,
-  type GeneratedToolKey,
-  type RemoteJwksOptions,
-} from '../src/index.js';
+import { createRemoteJwksResolver, fetchJwksDocument, type GeneratedToolKey, generateToolKey, type RemoteJwksOptions, signJwt, verifyJwt } from '../src/index.js';
 import { rejection } from './helpers/fixtures.js';
 import { sendJson, startServer, type TestServer } from './helpers/http-server.js';
 
@@ -68,7 +60,7 @@ describe('createRemoteJwksResolver', () => {
     const p = await platform([keyA.publicJwk]);
     await resolver().getKey(p.url, keyA.kid, 'RS256');
     expect(p.server.requests[0]!.headers['user-agent']).toBe(UA);
-    expect(p.server.requests[0]!.headers['accept']).toBe('application/json');
+    expect(p.server.requests[0]!.headers.accept).toBe('application/json');
     expect(p.server.requests[0]!.method).toBe('GET');
   });
 
@@ -224,9 +216,7 @@ describe('createRemoteJwksResolver', () => {
     const p = await platform([keyA.publicJwk, keyB.publicJwk]);
     p.state.delayMs = 100;
     const r = resolver();
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => r.getKey(p.url, i % 2 ? keyA.kid : keyB.kid, 'RS256')),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => r.getKey(p.url, i % 2 ? keyA.kid : keyB.kid, 'RS256')));
     expect(results).toHaveLength(20);
     expect(p.fetches()).toBe(1);
     expect(r.stats().fetches).toBe(1);
@@ -239,7 +229,10 @@ describe('createRemoteJwksResolver', () => {
   });
 
   it('rejects a JWK published for another alg, a key of the wrong type, and symmetric algs', async () => {
-    const p = await platform([{ ...keyA.publicJwk, alg: 'RS384' }, { ...keyB.publicJwk, alg: undefined }]);
+    const p = await platform([
+      { ...keyA.publicJwk, alg: 'RS384' },
+      { ...keyB.publicJwk, alg: undefined },
+    ]);
     const r = resolver();
     const mismatch = await rejection(r.getKey(p.url, keyA.kid, 'RS256'));
     expect(mismatch.code).toBe('alg_not_allowed');

@@ -1,18 +1,18 @@
-import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
+import { type CryptoKey, calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   createMemoryToolKeyStore,
   createToolKeySet,
-  decryptPrivateJwk,
   DEFAULT_RETIRED_RETENTION_MS,
+  decryptPrivateJwk,
   encryptPrivateJwk,
   generateToolKey,
-  signJwt,
-  verifyJwt,
   type StoredToolKey,
+  signJwt,
   type ToolKeyStore,
+  verifyJwt,
 } from '../src/index.js';
-import { OTHER_SECRET, SECRET, rejection } from './helpers/fixtures.js';
+import { OTHER_SECRET, rejection, SECRET } from './helpers/fixtures.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 

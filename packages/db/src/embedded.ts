@@ -101,8 +101,7 @@ export async function ensureEmbeddedServer(
     if (Date.now() > deadline) {
       throw new EmbeddedDbError(
         'embedded_db_unavailable',
-        `The embedded database in ${dataDir} is locked by process ${holder}, which is not answering. ` +
-          `Stop that process, or set DATABASE_URL to use a PostgreSQL server.`,
+        `The embedded database in ${dataDir} is locked by process ${holder}, which is not answering. Stop that process, or set DATABASE_URL to use a PostgreSQL server.`,
       );
     }
     await sleep(200);
@@ -116,13 +115,7 @@ export async function ensureEmbeddedServer(
   }
 }
 
-async function startOwned(
-  dataDir: string,
-  infoFile: string,
-  lockFile: string,
-  log: (line: string) => void,
-  port: number,
-): Promise<EmbeddedServer> {
+async function startOwned(dataDir: string, infoFile: string, lockFile: string, log: (line: string) => void, port: number): Promise<EmbeddedServer> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PgliteWireServer } = await import('./pglite-server.js');
   const pgDir = join(dataDir, 'pg');

@@ -1,5 +1,5 @@
 // Readiness: can this process reach its database right now?
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
 
 export async function databaseReachable(db: Kysely<Database>): Promise<boolean> {

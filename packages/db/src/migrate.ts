@@ -1,5 +1,5 @@
 import { TetherError } from '@tether/errors';
-import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
+import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
 import { migrationProvider } from './migrations/index.js';
 
 /** A migration failed; the message names it and carries the database's reason. */

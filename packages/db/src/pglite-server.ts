@@ -62,7 +62,7 @@ class SessionQueue {
           item.reject(e);
         }
         const type = item.message[0];
-        const boundary = type === SYNC || type === QUERY || type === TERMINATE || item.message.length >= 8 && type === 0;
+        const boundary = type === SYNC || type === QUERY || type === TERMINATE || (item.message.length >= 8 && type === 0);
         this.#owner = boundary && !this.db.isInTransaction() ? null : item.handlerId;
       }
     } finally {

@@ -20,8 +20,7 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export const testEngine = (): 'postgres' | 'embedded' =>
-  process.env.TETHER_TEST_DATABASE_URL ? 'postgres' : 'embedded';
+export const testEngine = (): 'postgres' | 'embedded' => (process.env.TETHER_TEST_DATABASE_URL ? 'postgres' : 'embedded');
 
 export async function createTestDatabase(opts: { migrate?: boolean; poolSize?: number } = {}): Promise<TestDatabase> {
   const migrate = opts.migrate ?? true;

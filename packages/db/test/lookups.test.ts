@@ -3,11 +3,11 @@
 import { TetherError } from '@tether/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  adminExists,
   claimRegistrationToken,
   createPlatform,
   createScenario,
   createToolKeyStore,
-  adminExists,
   createWorkspace,
   findPlatformAcrossWorkspaces,
   findPlatformsByIssuer,
@@ -16,15 +16,15 @@ import {
   findScenarioBySlug,
   findUserById,
   findWorkspaceById,
-  listPlatforms,
   listPlatformSummaries,
+  listPlatforms,
   listUserWorkspaces,
+  type PlatformWithDeployments,
   storeRegistrationToken,
   ToolKeyConflictError,
   updatePlatform,
   updateScenario,
   workspaceHasPlatform,
-  type PlatformWithDeployments,
 } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 
@@ -39,7 +39,17 @@ beforeAll(async () => {
   wsB = (await createWorkspace(t.db, { slug: 'lk-b', name: 'Workspace B' })).id;
   platform = await createPlatform(
     t.db,
-    { workspace_id: wsA, name: 'Canvas', issuer: 'https://canvas.example', client_id: 'c-1', auth_login_url: 'https://canvas.example/a', token_url: 'https://canvas.example/t', jwks_url: 'https://canvas.example/j', registered_via: 'manual', deployment_policy: 'strict' },
+    {
+      workspace_id: wsA,
+      name: 'Canvas',
+      issuer: 'https://canvas.example',
+      client_id: 'c-1',
+      auth_login_url: 'https://canvas.example/a',
+      token_url: 'https://canvas.example/t',
+      jwks_url: 'https://canvas.example/j',
+      registered_via: 'manual',
+      deployment_policy: 'strict',
+    },
     ['d-2', 'd-1', 'd-2'],
     'manual',
   );
@@ -119,7 +129,15 @@ describe('registration tokens', () => {
 describe('tool keys', () => {
   it('a rotation racing another node fails with ToolKeyConflictError (a TetherError) and applies nothing', async () => {
     const store = createToolKeyStore(t.db);
-    const key = (kid: string, state: 'current' | 'next') => ({ kid, publicJwk: { kid }, privateJwkEncrypted: 'x', state, createdAt: new Date(), activatedAt: null, retiredAt: null });
+    const key = (kid: string, state: 'current' | 'next') => ({
+      kid,
+      publicJwk: { kid },
+      privateJwkEncrypted: 'x',
+      state,
+      createdAt: new Date(),
+      activatedAt: null,
+      retiredAt: null,
+    });
     await store.insert(key('k-1', 'current'));
     const err = await store.applyRotation([{ kid: 'k-1', state: 'retired', expectedState: 'next' }], [key('k-2', 'current')]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ToolKeyConflictError);

@@ -8,16 +8,16 @@ import {
   createWorkspace,
   failureCountsByPlatform,
   InvalidCursorError,
+  type Launch,
   listPassbacks,
   loadPassbackWork,
   markPassbackFailed,
   markPassbackSent,
+  type PassbackQueue,
   passbackRef,
   passbacksForLaunch,
   recordAttempt,
   retryPassback,
-  type Launch,
-  type PassbackQueue,
 } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../src/testing.js';
 
@@ -37,14 +37,34 @@ beforeAll(async () => {
   wsB = (await createWorkspace(t.db, { slug: 'pb-b', name: 'B' })).id;
   const p = await createPlatform(
     t.db,
-    { workspace_id: wsA, name: 'LMS', issuer: 'https://lms.example', client_id: 'c', auth_login_url: 'https://lms.example/a', token_url: 'https://lms.example/t', jwks_url: 'https://lms.example/j', registered_via: 'manual', deployment_policy: 'strict' },
+    {
+      workspace_id: wsA,
+      name: 'LMS',
+      issuer: 'https://lms.example',
+      client_id: 'c',
+      auth_login_url: 'https://lms.example/a',
+      token_url: 'https://lms.example/t',
+      jwks_url: 'https://lms.example/j',
+      registered_via: 'manual',
+      deployment_policy: 'strict',
+    },
     ['d'],
     'manual',
   );
   platformId = p.id;
   launch = await t.db
     .insertInto('launches')
-    .values({ correlation_id: 'pb-1', workspace_id: wsA, platform_id: platformId, issuer: p.issuer, client_id: 'c', status: 'landed', lti_sub: 'learner-1', resource_link_id: 'rl-1', ags_lineitem_url: LINE_ITEM })
+    .values({
+      correlation_id: 'pb-1',
+      workspace_id: wsA,
+      platform_id: platformId,
+      issuer: p.issuer,
+      client_id: 'c',
+      status: 'landed',
+      lti_sub: 'learner-1',
+      resource_link_id: 'rl-1',
+      ags_lineitem_url: LINE_ITEM,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 });

@@ -12,8 +12,8 @@ import {
   removePlatform,
   sql,
 } from '../src/index.js';
-import { createTestDatabase, testEngine, type TestDatabase } from '../src/testing.js';
 import { migrationProvider } from '../src/migrations/index.js';
+import { createTestDatabase, type TestDatabase, testEngine } from '../src/testing.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -44,7 +44,25 @@ describe(`schema on ${testEngine()} engine`, () => {
     expect(await migrateToLatest(t.db)).toEqual([]);
     const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public'`.execute(t.db);
     const names = tables.rows.map((r) => r.table_name);
-    for (const n of ['workspaces', 'users', 'sessions', 'accounts', 'memberships', 'scenarios', 'platforms', 'deployments', 'registration_tokens', 'tool_keys', 'login_states', 'launches', 'launch_events', 'attempts', 'grade_passbacks', 'api_keys', 'audit_log']) {
+    for (const n of [
+      'workspaces',
+      'users',
+      'sessions',
+      'accounts',
+      'memberships',
+      'scenarios',
+      'platforms',
+      'deployments',
+      'registration_tokens',
+      'tool_keys',
+      'login_states',
+      'launches',
+      'launch_events',
+      'attempts',
+      'grade_passbacks',
+      'api_keys',
+      'audit_log',
+    ]) {
       expect(names).toContain(n);
     }
   });
@@ -89,13 +107,19 @@ describe(`schema on ${testEngine()} engine`, () => {
     await expect(createScenario(t.db, { workspace_id: w.id, slug: 'Not A Slug', title: 'x' })).rejects.toThrow();
     await expect(createWorkspace(t.db, { slug: '-bad', name: 'x' })).rejects.toThrow();
     await expect(
-      t.db.insertInto('tool_keys').values({ kid: 'k', public_jwk: '{}', private_jwk_encrypted: 'x', state: 'bogus' as never, created_at: new Date() }).execute(),
+      t.db
+        .insertInto('tool_keys')
+        .values({ kid: 'k', public_jwk: '{}', private_jwk_encrypted: 'x', state: 'bogus' as never, created_at: new Date() })
+        .execute(),
     ).rejects.toThrow();
   });
 
   it('allows one current and one next tool key only', async () => {
     const row = (kid: string, state: 'current' | 'next' | 'retired') => ({ kid, public_jwk: '{}', private_jwk_encrypted: 'x', state, created_at: new Date() });
-    await t.db.insertInto('tool_keys').values([row('a', 'current'), row('b', 'next'), row('c', 'retired'), row('d', 'retired')]).execute();
+    await t.db
+      .insertInto('tool_keys')
+      .values([row('a', 'current'), row('b', 'next'), row('c', 'retired'), row('d', 'retired')])
+      .execute();
     await expect(t.db.insertInto('tool_keys').values(row('e', 'current')).execute()).rejects.toThrow();
     await expect(t.db.insertInto('tool_keys').values(row('f', 'next')).execute()).rejects.toThrow();
   });
@@ -103,7 +127,10 @@ describe(`schema on ${testEngine()} engine`, () => {
   it('removing a platform removes its deployments and keeps launches', async () => {
     const w = await createWorkspace(t.db, { slug: 'wayne', name: 'Wayne' });
     const p = await createPlatform(t.db, platformInput(w.id, 'https://wayne.example'), ['d1'], 'manual');
-    await t.db.insertInto('launches').values({ correlation_id: 'c-1', workspace_id: w.id, platform_id: p.id, issuer: p.issuer, client_id: p.client_id, status: 'landed' }).execute();
+    await t.db
+      .insertInto('launches')
+      .values({ correlation_id: 'c-1', workspace_id: w.id, platform_id: p.id, issuer: p.issuer, client_id: p.client_id, status: 'landed' })
+      .execute();
     expect(await removePlatform(t.db, w.id, p.id)).toBeTruthy();
     expect(await t.db.selectFrom('deployments').selectAll().where('platform_id', '=', p.id).execute()).toEqual([]);
     expect(await t.db.selectFrom('launches').selectAll().where('correlation_id', '=', 'c-1').executeTakeFirst()).toMatchObject({ issuer: 'https://wayne.example' });

@@ -28,17 +28,7 @@ function merge(slices: readonly CatalogueSlice[]): Readonly<Record<string, Catal
   return Object.freeze(all);
 }
 
-const CATALOGUE = merge([
-  launchEntries,
-  deepLinkingEntries,
-  registrationEntries,
-  agsEntries,
-  gradePassbackEntries,
-  nrpsEntries,
-  cryptoEntries,
-  outboundEntries,
-  sharedEntries,
-]);
+const CATALOGUE = merge([launchEntries, deepLinkingEntries, registrationEntries, agsEntries, gradePassbackEntries, nrpsEntries, cryptoEntries, outboundEntries, sharedEntries]);
 
 /** The entry for a code, or undefined for a code the catalogue does not hold. */
 export function explain(code: string): CatalogueEntry | undefined {
@@ -52,7 +42,7 @@ export function explain(code: string): CatalogueEntry | undefined {
 export function explainOrUnknown(code: string): CatalogueEntry {
   const known = explain(code);
   if (known) return known;
-  const fallback = CATALOGUE['internal_error'] as CatalogueEntry;
+  const fallback = CATALOGUE.internal_error as CatalogueEntry;
   return {
     status: fallback.status,
     learner: fallback.learner,

@@ -1,11 +1,11 @@
 export {
+  type CatalogueEntry,
   catalogueCodes,
   explain,
   explainOrUnknown,
   PASSBACK_ERROR_CODES,
-  ROSTER_SYNC_ERROR_CODES,
-  type CatalogueEntry,
   type PassbackErrorCode,
+  ROSTER_SYNC_ERROR_CODES,
   type RosterSyncErrorCode,
 } from './catalogue.js';
-export { isTetherError, TetherError, type ErrorDetails, type TetherErrorOptions } from './tether-error.js';
+export { type ErrorDetails, isTetherError, TetherError, type TetherErrorOptions } from './tether-error.js';

@@ -26,12 +26,10 @@ export class HttpError extends TetherError<HttpErrorCode> {
 
   /** Why the request failed, in one word (`timeout`, `network`, `not_allowed`…). */
   get reason(): string | undefined {
-    return typeof this.details['reason'] === 'string' ? this.details['reason'] : undefined;
+    return typeof this.details.reason === 'string' ? this.details.reason : undefined;
   }
 }
 
 export function isHttpError(err: unknown, code?: HttpErrorCode): err is HttpError {
   return err instanceof HttpError && (code === undefined || err.code === code);
 }
-
-

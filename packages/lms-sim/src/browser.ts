@@ -41,11 +41,7 @@ export interface BrowserLaunchResult {
 
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36 lms-sim';
 
-export async function simulateBrowserLaunch(
-  sim: LmsSimulator,
-  spec: LaunchSpec = {},
-  options: BrowserLaunchOptions = {},
-): Promise<BrowserLaunchResult> {
+export async function simulateBrowserLaunch(sim: LmsSimulator, spec: LaunchSpec = {}, options: BrowserLaunchOptions = {}): Promise<BrowserLaunchResult> {
   const doFetch = options.fetch ?? fetch;
   const ua = options.userAgent ?? BROWSER_UA;
   const cookies: Record<string, string> = { ...options.cookies };
@@ -62,8 +58,7 @@ export async function simulateBrowserLaunch(
       if (pair && eq > 0) cookies[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
     }
   };
-  const toSimOrTool = (url: string, init: RequestInit): Promise<Response> =>
-    url.startsWith(sim.endpoints.auth) ? sim.fetch(new Request(url, init)) : doFetch(url, init);
+  const toSimOrTool = (url: string, init: RequestInit): Promise<Response> => (url.startsWith(sim.endpoints.auth) ? sim.fetch(new Request(url, init)) : doFetch(url, init));
 
   const init = sim.loginInitiation(spec);
   const login =

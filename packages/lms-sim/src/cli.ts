@@ -57,7 +57,11 @@ async function main(): Promise<void> {
   });
 
   const loginUrl = values['tool-login-url'] ?? env.TOOL_LOGIN_URL;
-  const redirectUris = values['tool-redirect-uri'] ?? env.TOOL_REDIRECT_URIS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const redirectUris =
+    values['tool-redirect-uri'] ??
+    env.TOOL_REDIRECT_URIS?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const jwksUrl = values['tool-jwks-url'] ?? env.TOOL_JWKS_URL;
   if (loginUrl && redirectUris?.length && jwksUrl) {
     sim.registerTool({

@@ -52,13 +52,7 @@ export const SCOPE = {
   nrps: 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly',
 } as const;
 
-export const ALL_SERVICE_SCOPES: readonly string[] = [
-  SCOPE.lineItem,
-  SCOPE.lineItemReadonly,
-  SCOPE.resultReadonly,
-  SCOPE.score,
-  SCOPE.nrps,
-];
+export const ALL_SERVICE_SCOPES: readonly string[] = [SCOPE.lineItem, SCOPE.lineItemReadonly, SCOPE.resultReadonly, SCOPE.score, SCOPE.nrps];
 
 export const DEFAULT_AGS_SCOPES: readonly string[] = [SCOPE.lineItem, SCOPE.resultReadonly, SCOPE.score];
 
@@ -105,12 +99,4 @@ export const PLATFORM_NAME = {
 } as const;
 
 /** Default user-agent strings of HTTP libraries; `userAgentRequired: 'strict'` rejects them. */
-export const LIBRARY_DEFAULT_USER_AGENTS: readonly RegExp[] = [
-  /^node$/i,
-  /^undici$/i,
-  /^node-fetch\b/i,
-  /^axios\//i,
-  /^got\b/i,
-  /^python-requests\//i,
-  /^curl\//i,
-];
+export const LIBRARY_DEFAULT_USER_AGENTS: readonly RegExp[] = [/^node$/i, /^undici$/i, /^node-fetch\b/i, /^axios\//i, /^got\b/i, /^python-requests\//i, /^curl\//i];

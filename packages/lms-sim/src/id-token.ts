@@ -1,5 +1,5 @@
 /** Building, tampering and signing the id_token a launch carries. */
-import { base64url, CompactSign, type CompactJWSHeaderParameters } from 'jose';
+import { base64url, type CompactJWSHeaderParameters, CompactSign } from 'jose';
 import { CLAIM, CLAIM_SHORT_NAMES } from './constants.js';
 import type { KeyStore } from './keys.js';
 import type { Tamper } from './types.js';
@@ -55,11 +55,7 @@ function encodeJson(v: unknown): string {
 }
 
 /** Sign a payload as the platform, honouring the signature-level parts of a Tamper. */
-export async function signPlatformJwt(
-  keys: KeyStore,
-  payload: Record<string, unknown>,
-  tamper?: Tamper,
-): Promise<{ token: string; header: Record<string, unknown> }> {
+export async function signPlatformJwt(keys: KeyStore, payload: Record<string, unknown>, tamper?: Tamper): Promise<{ token: string; header: Record<string, unknown> }> {
   let token: string;
   let header: Record<string, unknown>;
   const kid = tamper?.omitKid ? undefined : (tamper?.kid ?? keys.current.kid);

@@ -1,24 +1,25 @@
 /** @tether/lms-sim — an LTI 1.3 platform (LMS) simulator. */
-export { createLmsSimApp, LmsSimulator } from './sim.js';
-export { DEFAULT_USER, DEFAULT_CONTEXT, DEFAULT_RESOURCE_LINK } from './defaults.js';
-export { SIM_USER_AGENT } from './tool-jwks.js';
-export type { PendingLaunch } from './state.js';
-export { startLmsSim, type LmsSim } from './server.js';
-export { parseAutoPostForm, autoPostForm, escapeHtml } from './html.js';
-export { simulateBrowserLaunch, type BrowserLaunchOptions, type BrowserLaunchResult } from './browser.js';
-export { signPlatformJwt, applyClaimTamper, claimKey } from './id-token.js';
-export { buildLaunchClaims } from './routes/launch.js';
+
+export { type BrowserLaunchOptions, type BrowserLaunchResult, simulateBrowserLaunch } from './browser.js';
 export {
-  CLAIM,
-  SCOPE,
-  MEDIA,
-  ROLE,
   ALL_SERVICE_SCOPES,
-  DEFAULT_AGS_SCOPES,
-  CLIENT_ASSERTION_TYPE,
   BRIGHTSPACE_TOKEN_AUDIENCE,
-  TOOL_CONFIGURATION,
+  CLAIM,
+  CLIENT_ASSERTION_TYPE,
+  DEFAULT_AGS_SCOPES,
+  MEDIA,
   PLATFORM_CONFIGURATION,
   PRODUCT_FAMILY_CODE,
+  ROLE,
+  SCOPE,
+  TOOL_CONFIGURATION,
 } from './constants.js';
+export { DEFAULT_CONTEXT, DEFAULT_RESOURCE_LINK, DEFAULT_USER } from './defaults.js';
+export { autoPostForm, escapeHtml, parseAutoPostForm } from './html.js';
+export { applyClaimTamper, claimKey, signPlatformJwt } from './id-token.js';
+export { buildLaunchClaims } from './routes/launch.js';
+export { type LmsSim, startLmsSim } from './server.js';
+export { createLmsSimApp, LmsSimulator } from './sim.js';
+export type { PendingLaunch } from './state.js';
+export { SIM_USER_AGENT } from './tool-jwks.js';
 export type * from './types.js';

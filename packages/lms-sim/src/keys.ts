@@ -1,5 +1,5 @@
 /** Platform signing keys: one current key plus older published keys; rotation. */
-import { exportJWK, exportSPKI, generateKeyPair, type JWK, type CryptoKey } from 'jose';
+import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK } from 'jose';
 import { randomId } from './util.js';
 
 export interface PlatformKey {

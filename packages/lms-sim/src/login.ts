@@ -24,8 +24,7 @@ export function loginInitiation(sim: SimContext, spec: LaunchSpec = {}): LoginIn
   else user = { ...DEFAULT_USER };
 
   const roles = spec.roles ?? [ROLE.learner];
-  const context: ContextInfo | undefined =
-    spec.context === false ? undefined : spec.context ? { ...spec.context } : { ...DEFAULT_CONTEXT };
+  const context: ContextInfo | undefined = spec.context === false ? undefined : spec.context ? { ...spec.context } : { ...DEFAULT_CONTEXT };
   const resourceLink = isDeepLinking ? undefined : (spec.resourceLink ?? { ...DEFAULT_RESOURCE_LINK });
   if (context) rememberContext(sim.state, context);
 
@@ -37,26 +36,14 @@ export function loginInitiation(sim: SimContext, spec: LaunchSpec = {}): LoginIn
   } else if (spec.ags !== false && context) {
     ags = { scope: [...DEFAULT_AGS_SCOPES], lineitems: lineItemsUrl(sim, context.id) };
     if (resourceLink) {
-      const existing = [...sim.state.lineItems.values()].find(
-        (r) => r.contextId === context.id && r.item.resourceLinkId === resourceLink.id && r.createdBy === 'platform',
-      );
-      const rec =
-        existing ??
-        insertLineItem(
-          sim,
-          context.id,
-          { label: resourceLink.title ?? 'Activity', scoreMaximum: 100, resourceLinkId: resourceLink.id },
-          'platform',
-        );
+      const existing = [...sim.state.lineItems.values()].find((r) => r.contextId === context.id && r.item.resourceLinkId === resourceLink.id && r.createdBy === 'platform');
+      const rec = existing ?? insertLineItem(sim, context.id, { label: resourceLink.title ?? 'Activity', scoreMaximum: 100, resourceLinkId: resourceLink.id }, 'platform');
       lineItemUrlClaim = lineItemUrl(sim, context.id, rec.id);
       ags.lineitem = lineItemUrlClaim;
     }
   }
 
-  const nrps =
-    spec.nrps !== false && context
-      ? { context_memberships_url: membershipsUrl(sim, context.id), service_versions: ['2.0'] }
-      : undefined;
+  const nrps = spec.nrps !== false && context ? { context_memberships_url: membershipsUrl(sim, context.id), service_versions: ['2.0'] } : undefined;
 
   let deepLinking: Record<string, unknown> | undefined;
   if (isDeepLinking || spec.deepLinking) {
@@ -75,10 +62,7 @@ export function loginInitiation(sim: SimContext, spec: LaunchSpec = {}): LoginIn
     sim.state.deepLinkData.set(tool.clientId, list);
   }
 
-  const storageTarget =
-    spec.storageTarget === false
-      ? undefined
-      : (spec.storageTarget ?? (sim.mode === 'canvas' ? 'post_message_forwarding' : undefined));
+  const storageTarget = spec.storageTarget === false ? undefined : (spec.storageTarget ?? (sim.mode === 'canvas' ? 'post_message_forwarding' : undefined));
 
   const messageHint = `mh-${randomId(18)}`;
   const loginHint = user === 'anonymous' ? `anon-${randomId(8)}` : `lh-${randomId(12)}`;

@@ -1,11 +1,5 @@
 /** What the platform publishes about itself (OpenID configuration, token audience, name) and the start of dynamic registration. */
-import {
-  ALL_SERVICE_SCOPES,
-  BRIGHTSPACE_TOKEN_AUDIENCE,
-  PLATFORM_CONFIGURATION,
-  PLATFORM_NAME,
-  PRODUCT_FAMILY_CODE,
-} from './constants.js';
+import { ALL_SERVICE_SCOPES, BRIGHTSPACE_TOKEN_AUDIENCE, PLATFORM_CONFIGURATION, PLATFORM_NAME, PRODUCT_FAMILY_CODE } from './constants.js';
 import type { SimContext } from './state.js';
 import { randomStdBase64 } from './util.js';
 
@@ -37,10 +31,7 @@ export function openidConfiguration(sim: SimContext): Record<string, unknown> {
     [PLATFORM_CONFIGURATION]: {
       product_family_code: PRODUCT_FAMILY_CODE[sim.mode],
       version: '1.0.0-sim',
-      messages_supported: [
-        { type: 'LtiResourceLinkRequest' },
-        { type: 'LtiDeepLinkingRequest', placements: ['link_selection', 'assignment_selection'] },
-      ],
+      messages_supported: [{ type: 'LtiResourceLinkRequest' }, { type: 'LtiDeepLinkingRequest', placements: ['link_selection', 'assignment_selection'] }],
       variables: ['User.id', 'Context.id', 'ResourceLink.id'],
     },
   };

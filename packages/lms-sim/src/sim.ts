@@ -264,9 +264,7 @@ export class LmsSimulator implements SimContext {
   }
 
   lineItems(contextId?: string): LineItem[] {
-    return [...this.state.lineItems.values()]
-      .filter((r) => contextId === undefined || r.contextId === contextId)
-      .map((r) => lineItemJson(this, r));
+    return [...this.state.lineItems.values()].filter((r) => contextId === undefined || r.contextId === contextId).map((r) => lineItemJson(this, r));
   }
 
   /** Accepted scores, oldest first; optionally for one line item (id or URL). */

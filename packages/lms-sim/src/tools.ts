@@ -36,10 +36,7 @@ export function resolveTool(sim: SimContext, clientId: string | undefined): Tool
 }
 
 /** Mint an access token directly (the token endpoint calls this once the assertion checks out). */
-export function issueAccessToken(
-  sim: SimContext,
-  options: { clientId?: string; scopes?: string[]; ttlSec?: number } = {},
-): string {
+export function issueAccessToken(sim: SimContext, options: { clientId?: string; scopes?: string[]; ttlSec?: number } = {}): string {
   const accessToken = `at-${randomId(24)}`;
   const rec: IssuedAccessToken = {
     accessToken,

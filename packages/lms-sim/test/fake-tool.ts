@@ -3,10 +3,11 @@
  * that redirects to the platform, a launch endpoint that records the form post, a JWKS, and
  * helpers to sign client assertions / deep-linking responses with its key.
  */
+
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
 interface LoginRecord {
   method: string;
@@ -35,13 +36,7 @@ export interface FakeTool {
   /** Tweak the auth request: return params (add/remove/replace). */
   authParams: (p: Record<string, string>) => Record<string, string>;
   /** Make a client assertion; `claims`/`header` override defaults. */
-  assertion(opts: {
-    clientId: string;
-    aud: string | string[];
-    claims?: Record<string, unknown>;
-    header?: Record<string, unknown>;
-    key?: CryptoKey;
-  }): Promise<string>;
+  assertion(opts: { clientId: string; aud: string | string[]; claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: CryptoKey }): Promise<string>;
   sign(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
@@ -135,13 +130,7 @@ export async function startFakeTool(): Promise<FakeTool> {
     async sign(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
       return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT', ...header }).sign(privateKey);
     },
-    async assertion(opts: {
-      clientId: string;
-      aud: string | string[];
-      claims?: Record<string, unknown>;
-      header?: Record<string, unknown>;
-      key?: CryptoKey;
-    }) {
+    async assertion(opts: { clientId: string; aud: string | string[]; claims?: Record<string, unknown>; header?: Record<string, unknown>; key?: CryptoKey }) {
       const now = Math.floor(Date.now() / 1000);
       const claims: Record<string, unknown> = {
         iss: opts.clientId,
@@ -153,9 +142,7 @@ export async function startFakeTool(): Promise<FakeTool> {
         ...opts.claims,
       };
       for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
-      return new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT', ...opts.header })
-        .sign(opts.key ?? privateKey);
+      return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT', ...opts.header }).sign(opts.key ?? privateKey);
     },
     close: () =>
       new Promise<void>((resolve) => {

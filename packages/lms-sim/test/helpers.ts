@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
-import { startLmsSim, type LmsSim } from '../src/index.js';
+import { type LmsSim, startLmsSim } from '../src/index.js';
 import type { LmsSimOptions } from '../src/types.js';
-import { startFakeTool, type FakeTool } from './fake-tool.js';
+import { type FakeTool, startFakeTool } from './fake-tool.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
 
@@ -20,10 +20,7 @@ export async function setup(opts: LmsSimOptions = {}): Promise<{ sim: LmsSim; to
 }
 
 /** Walk login → /auth manually and return the /auth response. */
-export async function loginAndAuth(
-  sim: LmsSim,
-  spec: Parameters<LmsSim['loginInitiation']>[0] = {},
-): Promise<{ login: Response; authUrl: string; auth: Response; body: string }> {
+export async function loginAndAuth(sim: LmsSim, spec: Parameters<LmsSim['loginInitiation']>[0] = {}): Promise<{ login: Response; authUrl: string; auth: Response; body: string }> {
   const init = sim.loginInitiation(spec);
   const login = await fetch(init.url, { redirect: 'manual' });
   const authUrl = login.headers.get('location');

@@ -1,14 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import {
-  CLAIM,
-  createLmsSimApp,
-  DEFAULT_AGS_SCOPES,
-  parseAutoPostForm,
-  ROLE,
-  SCOPE,
-  simulateBrowserLaunch,
-} from '../src/index.js';
+import { CLAIM, createLmsSimApp, DEFAULT_AGS_SCOPES, parseAutoPostForm, ROLE, SCOPE, simulateBrowserLaunch } from '../src/index.js';
 import { loginAndAuth, setup } from './helpers.js';
 
 describe('happy-path launch', () => {
@@ -366,8 +358,6 @@ describe('key rotation', () => {
 
     const third = await sim.rotateKeys({ keepOld: false });
     expect(sim.keys()).toEqual([third]);
-    await expect(
-      jwtVerify(token, createRemoteJWKSet(new URL(sim.endpoints.jwks))),
-    ).rejects.toThrow(/no applicable key/i);
+    await expect(jwtVerify(token, createRemoteJWKSet(new URL(sim.endpoints.jwks)))).rejects.toThrow(/no applicable key/i);
   });
 });

@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { CLAIM, parseAutoPostForm, SCOPE } from '../src/index.js';

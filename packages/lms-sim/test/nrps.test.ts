@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MEDIA, ROLE, SCOPE, type Member } from '../src/index.js';
+import { MEDIA, type Member, ROLE, SCOPE } from '../src/index.js';
 import { loginAndAuth, setup } from './helpers.js';
 
 const UA = { 'user-agent': 'tether-test/1.0' };
@@ -89,6 +89,11 @@ describe('NRPS', () => {
     const { sim } = await setup();
     await loginAndAuth(sim);
     await loginAndAuth(sim, { user: { sub: 'teacher-1', name: 'T' }, roles: [ROLE.instructor] });
-    expect(sim.roster('course-1').map((m) => m.user_id).sort()).toEqual(['sim-learner-1', 'teacher-1']);
+    expect(
+      sim
+        .roster('course-1')
+        .map((m) => m.user_id)
+        .sort(),
+    ).toEqual(['sim-learner-1', 'teacher-1']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_SERVICE_SCOPES, PLATFORM_CONFIGURATION, SCOPE, TOOL_CONFIGURATION, simulateBrowserLaunch } from '../src/index.js';
+import { ALL_SERVICE_SCOPES, PLATFORM_CONFIGURATION, SCOPE, simulateBrowserLaunch, TOOL_CONFIGURATION } from '../src/index.js';
 import type { FakeTool } from './fake-tool.js';
 import { setup } from './helpers.js';
 

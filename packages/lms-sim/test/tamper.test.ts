@@ -1,13 +1,4 @@
-import {
-  compactVerify,
-  createLocalJWKSet,
-  decodeJwt,
-  decodeProtectedHeader,
-  jwtVerify,
-  exportSPKI,
-  importJWK,
-  type JWK,
-} from 'jose';
+import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportSPKI, importJWK, type JWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { CLAIM, parseAutoPostForm, type Tamper } from '../src/index.js';
 import { loginAndAuth, setup } from './helpers.js';

@@ -4,12 +4,7 @@ import { BRIGHTSPACE_TOKEN_AUDIENCE, CLIENT_ASSERTION_TYPE, SCOPE } from '../src
 import type { FakeTool } from './fake-tool.js';
 import { setup } from './helpers.js';
 
-async function requestToken(
-  tokenUrl: string,
-  assertion: string,
-  scope = `${SCOPE.score} ${SCOPE.lineItem}`,
-  extra: Record<string, string> = {},
-) {
+async function requestToken(tokenUrl: string, assertion: string, scope = `${SCOPE.score} ${SCOPE.lineItem}`, extra: Record<string, string> = {}) {
   const res = await fetch(tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'tether-test/1.0' },

@@ -73,7 +73,9 @@ const baseClaims = {
   [CLAIM.deploymentId]: z.string().min(1).max(255),
   [CLAIM.roles]: z.array(z.string()),
   [CLAIM.context]: contextSchema.optional(),
-  [CLAIM.toolPlatform]: z.looseObject({ guid: z.string().optional(), name: z.string().optional(), product_family_code: z.string().optional(), version: z.string().optional() }).optional(),
+  [CLAIM.toolPlatform]: z
+    .looseObject({ guid: z.string().optional(), name: z.string().optional(), product_family_code: z.string().optional(), version: z.string().optional() })
+    .optional(),
   [CLAIM.custom]: z.record(z.string(), z.unknown()).optional(),
   [CLAIM.ags]: agsClaimSchema.optional(),
   [CLAIM.nrps]: nrpsClaimSchema.optional(),
@@ -99,5 +101,9 @@ export type DeepLinkingClaims = z.output<typeof deepLinkingRequestSchema>;
 /** Custom parameters as strings (platforms substitute variables; values should be strings). */
 export function customParams(claims: { [CLAIM.custom]?: Record<string, unknown> | undefined }): Record<string, string> {
   const raw = claims[CLAIM.custom] ?? {};
-  return Object.fromEntries(Object.entries(raw).filter(([, v]) => v != null).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(raw)
+      .filter(([, v]) => v != null)
+      .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
 }

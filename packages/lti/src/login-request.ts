@@ -1,7 +1,12 @@
 // OIDC third-party initiated login (step 1) and the authentication request (step 2).
 import { z } from 'zod';
 
-const nonEmpty = (field: string) => z.string({ error: `${field} is required` }).trim().min(1, `${field} is required`).max(2048);
+const nonEmpty = (field: string) =>
+  z
+    .string({ error: `${field} is required` })
+    .trim()
+    .min(1, `${field} is required`)
+    .max(2048);
 
 /** Login initiation parameters, from the query string (GET) or the form body (POST) alike. */
 export const loginRequestSchema = z.object({

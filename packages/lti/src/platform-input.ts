@@ -20,7 +20,12 @@ export const deploymentIdsSchema = z
   .transform((v) => parseDeploymentIds(v))
   .pipe(
     z
-      .array(z.string().max(255, 'each deployment ID must be at most 255 characters').regex(/^[\x21-\x7e]+$/, 'deployment IDs are printable ASCII without spaces'))
+      .array(
+        z
+          .string()
+          .max(255, 'each deployment ID must be at most 255 characters')
+          .regex(/^[\x21-\x7e]+$/, 'deployment IDs are printable ASCII without spaces'),
+      )
       .min(1, 'at least one deployment ID is required'),
   );
 

@@ -13,7 +13,14 @@ export const ROLE = {
 } as const;
 
 export function normaliseRoles(roles: readonly string[]): string[] {
-  return [...new Set(roles.map((r) => r.trim()).filter(Boolean).map((r) => (SHORT_CONTEXT_ROLES.has(r) ? `${MEMBERSHIP}${r}` : r)))];
+  return [
+    ...new Set(
+      roles
+        .map((r) => r.trim())
+        .filter(Boolean)
+        .map((r) => (SHORT_CONTEXT_ROLES.has(r) ? `${MEMBERSHIP}${r}` : r)),
+    ),
+  ];
 }
 
 /** Instructor-like roles (incl. sub-roles such as membership/Instructor#TeachingAssistant). */

@@ -1,9 +1,9 @@
 // id_token validation for OIDC step 3, in the order of the LTI Security Framework:
 // shape → alg allow-list → kid → signature → iss → aud/azp → exp/iat → nonce → LTI claims.
 // Deployment membership is checked by the caller (it needs storage and a policy).
-import { DEFAULT_CLOCK_TOLERANCE_SEC, DEFAULT_MAX_AGE_SEC, isCryptoError, verifyJwt, type CryptoKey, type KeyObject } from '@tether/crypto';
+import { type CryptoKey, DEFAULT_CLOCK_TOLERANCE_SEC, DEFAULT_MAX_AGE_SEC, isCryptoError, type KeyObject, verifyJwt } from '@tether/crypto';
 import type { z } from 'zod';
-import { CLAIM, deepLinkingRequestSchema, MESSAGE_TYPE, resourceLinkRequestSchema, type DeepLinkingClaims, type ResourceLinkClaims } from './claims.js';
+import { CLAIM, type DeepLinkingClaims, deepLinkingRequestSchema, MESSAGE_TYPE, type ResourceLinkClaims, resourceLinkRequestSchema } from './claims.js';
 import { LtiError, type LtiErrorCode } from './errors.js';
 
 export interface KeyResolver {
@@ -105,7 +105,8 @@ export async function validateIdToken(idToken: unknown, opts: ValidateIdTokenOpt
   // LTI message.
   const messageType = payload[CLAIM.messageType];
   const supported = opts.supportedMessageTypes ?? [MESSAGE_TYPE.resourceLink, MESSAGE_TYPE.deepLinking];
-  if (payload[CLAIM.version] !== '1.3.0') throw new LtiError('wrong_version', 'The LTI version claim is not 1.3.0', { details: { version: String(payload[CLAIM.version] ?? '(missing)') } });
+  if (payload[CLAIM.version] !== '1.3.0')
+    throw new LtiError('wrong_version', 'The LTI version claim is not 1.3.0', { details: { version: String(payload[CLAIM.version] ?? '(missing)') } });
   const deploymentId = payload[CLAIM.deploymentId];
   if (typeof deploymentId !== 'string' || deploymentId === '') throw new LtiError('deployment_missing', 'The id_token has no deployment_id claim');
   if (typeof messageType !== 'string' || !supported.includes(messageType)) {

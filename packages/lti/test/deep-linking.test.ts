@@ -4,8 +4,15 @@ import { parseAutoPostForm } from '@tether/lms-sim';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
-  buildDeepLinkingResponse, CONTENT_ITEM_TYPE, deepLinkingFlag, deepLinkingFormHtml, DeepLinkingError, DL_CLAIM,
-  signDeepLinkingResponse, type BuildDeepLinkingResponseInput, type DeepLinkingSettingsInput,
+  type BuildDeepLinkingResponseInput,
+  buildDeepLinkingResponse,
+  CONTENT_ITEM_TYPE,
+  DeepLinkingError,
+  type DeepLinkingSettingsInput,
+  DL_CLAIM,
+  deepLinkingFlag,
+  deepLinkingFormHtml,
+  signDeepLinkingResponse,
 } from '../src/index.js';
 
 // Spelled out here on purpose: a typo in the constants must not pass by being used on both sides.
@@ -75,7 +82,15 @@ describe('R51 the LtiDeepLinkingResponse claims', () => {
   });
 
   it('spells the claim URIs as the spec does', () => {
-    expect(DL_CLAIM).toMatchObject({ contentItems: URI.contentItems, data: URI.data, msg: URI.msg, log: URI.log, errormsg: URI.errormsg, errorlog: URI.errorlog, settings: URI.settings });
+    expect(DL_CLAIM).toMatchObject({
+      contentItems: URI.contentItems,
+      data: URI.data,
+      msg: URI.msg,
+      log: URI.log,
+      errormsg: URI.errormsg,
+      errorlog: URI.errorlog,
+      settings: URI.settings,
+    });
     expect(Object.values(CONTENT_ITEM_TYPE).sort()).toEqual(['file', 'html', 'image', 'link', 'ltiResourceLink']);
   });
 

@@ -1,13 +1,28 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runInNewContext } from 'node:vm';
-import { BRIGHTSPACE_TOKEN_AUDIENCE, startLmsSim, type LmsSim, type LmsSimOptions } from '@tether/lms-sim';
+import { BRIGHTSPACE_TOKEN_AUDIENCE, type LmsSim, type LmsSimOptions, startLmsSim } from '@tether/lms-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AGS_SCOPE, CANVAS_PRIVACY_LEVEL, LTI_PLATFORM_CONFIGURATION, LTI_TOOL_CONFIGURATION, NRPS_SCOPE,
-  RegistrationError, TOOL_SCOPES, buildRegistrationRequest, decodeRegistrationToken, fetchPlatformConfiguration,
-  parseRegistrationInitiation, registerTool, registrationClosePageScript, runDynamicRegistration, summarisePlatformError,
-  toolDiscoveryDocument, validatePlatformConfiguration, type PlatformConfiguration, type RegistrationErrorCode,
+  AGS_SCOPE,
+  buildRegistrationRequest,
+  CANVAS_PRIVACY_LEVEL,
+  decodeRegistrationToken,
+  fetchPlatformConfiguration,
+  LTI_PLATFORM_CONFIGURATION,
+  LTI_TOOL_CONFIGURATION,
+  NRPS_SCOPE,
+  type PlatformConfiguration,
+  parseRegistrationInitiation,
+  RegistrationError,
+  type RegistrationErrorCode,
+  registerTool,
+  registrationClosePageScript,
+  runDynamicRegistration,
+  summarisePlatformError,
+  TOOL_SCOPES,
+  toolDiscoveryDocument,
+  validatePlatformConfiguration,
 } from '../src/index.js';
 
 const UA = 'tether-test/1.0 (+https://tether.example)';
@@ -235,9 +250,7 @@ describe('dynamic registration against lms-sim', () => {
 
   it('canvas: the configuration GET without a registration token is config_unreachable 401', async () => {
     const lms = await sim({ mode: 'canvas' });
-    const err = await registrationError(
-      fetchPlatformConfiguration(new URL(lms.endpoints.openidConfiguration), { userAgent: UA, allowInsecureHosts: allow(lms) }),
-    );
+    const err = await registrationError(fetchPlatformConfiguration(new URL(lms.endpoints.openidConfiguration), { userAgent: UA, allowInsecureHosts: allow(lms) }));
     expect(err).toMatchObject({ code: 'config_unreachable', status: 401 });
     expect(err.platformBody).toContain('registration_token');
   });
@@ -279,15 +292,11 @@ describe('parseRegistrationInitiation', () => {
   it('requires https unless the host (hostname or host:port) is allow-listed', async () => {
     const err = await registrationError(() => parseRegistrationInitiation({ openid_configuration: 'http://lms.example/config' }));
     expect(err).toMatchObject({ code: 'insecure_url', field: 'openid_configuration' });
-    expect(
-      parseRegistrationInitiation({ openid_configuration: 'https://lms.example/config' }).openidConfigurationUrl.href,
-    ).toBe('https://lms.example/config');
+    expect(parseRegistrationInitiation({ openid_configuration: 'https://lms.example/config' }).openidConfigurationUrl.href).toBe('https://lms.example/config');
     const http = { openid_configuration: 'http://127.0.0.1:3100/.well-known/openid-configuration' };
     expect(parseRegistrationInitiation(http, { allowInsecureHosts: ['127.0.0.1:3100'] }).openidConfigurationUrl.port).toBe('3100');
     expect(parseRegistrationInitiation(http, { allowInsecureHosts: ['127.0.0.1'] }).openidConfigurationUrl.port).toBe('3100');
-    expect((await registrationError(() => parseRegistrationInitiation(http, { allowInsecureHosts: ['127.0.0.1:3101'] }))).code).toBe(
-      'insecure_url',
-    );
+    expect((await registrationError(() => parseRegistrationInitiation(http, { allowInsecureHosts: ['127.0.0.1:3101'] }))).code).toBe('insecure_url');
   });
 
   it('reads the token from URLSearchParams or a plain record; empty means none', () => {
@@ -303,9 +312,7 @@ describe('parseRegistrationInitiation', () => {
     const raw = 'q+8/Zx==';
     const twice = encodeURIComponent(encodeURIComponent(raw));
     expect(parseRegistrationInitiation(new URLSearchParams(`openid_configuration=https://l.example/c&registration_token=${twice}`)).registrationToken).toBe(raw);
-    expect(
-      parseRegistrationInitiation(new URLSearchParams(`openid_configuration=https://l.example/c&registration_token=${encodeURIComponent(raw)}`)).registrationToken,
-    ).toBe(raw);
+    expect(parseRegistrationInitiation(new URLSearchParams(`openid_configuration=https://l.example/c&registration_token=${encodeURIComponent(raw)}`)).registrationToken).toBe(raw);
     expect(decodeRegistrationToken('eyJhbGciOi.x.y')).toBe('eyJhbGciOi.x.y');
     expect(decodeRegistrationToken('100%')).toBe('100%'); // no %XX sequence
     expect(decodeRegistrationToken('%E0%A4%A')).toBe('%E0%A4%A'); // malformed: kept as sent
@@ -326,10 +333,7 @@ describe('fetchPlatformConfiguration', () => {
     const config = await fetchPlatformConfiguration(new URL(`${srv.url}/config`), opts(srv, { registrationToken: 'tok+/=' }));
     expect(srv.requests[0]).toMatchObject({ method: 'GET', url: '/config' });
     expect(srv.requests[0]!.headers).toMatchObject({ accept: 'application/json', 'user-agent': UA, authorization: 'Bearer tok+/=' });
-    expect(config[LTI_PLATFORM_CONFIGURATION].messages_supported).toEqual([
-      { type: 'LtiResourceLinkRequest' },
-      { type: 'LtiDeepLinkingRequest', placements: ['ContentArea'] },
-    ]);
+    expect(config[LTI_PLATFORM_CONFIGURATION].messages_supported).toEqual([{ type: 'LtiResourceLinkRequest' }, { type: 'LtiDeepLinkingRequest', placements: ['ContentArea'] }]);
   });
 
   it('omits Authorization when there is no registration token', async () => {
@@ -342,9 +346,7 @@ describe('fetchPlatformConfiguration', () => {
 
   it('unreachable configuration (closed port) is config_unreachable', async () => {
     const port = await closedPort();
-    const err = await registrationError(
-      fetchPlatformConfiguration(new URL(`http://127.0.0.1:${port}/config`), opts({ port })),
-    );
+    const err = await registrationError(fetchPlatformConfiguration(new URL(`http://127.0.0.1:${port}/config`), opts({ port })));
     expect(err.code).toBe('config_unreachable');
     expect(err.message).toContain('ECONNREFUSED');
   });
@@ -487,21 +489,14 @@ describe('validatePlatformConfiguration', () => {
     expect(cfg.claims_supported).toEqual(['sub']);
   });
 
-  it.each(['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'registration_endpoint', LTI_PLATFORM_CONFIGURATION])(
-    'names a missing %s',
-    async (field) => {
-      await fails(platformConfig(base, { [field]: undefined }), 'config_invalid', field);
-    },
-  );
+  it.each(['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'registration_endpoint', LTI_PLATFORM_CONFIGURATION])('names a missing %s', async (field) => {
+    await fails(platformConfig(base, { [field]: undefined }), 'config_invalid', field);
+  });
 
   it('names invalid members, nested ones with their path', async () => {
     await fails(platformConfig(base, { jwks_uri: 'not a url' }), 'config_invalid', 'jwks_uri');
     await fails(platformConfig(base, { scopes_supported: 'openid' }), 'config_invalid', 'scopes_supported');
-    const err = await fails(
-      platformConfig(base, { [LTI_PLATFORM_CONFIGURATION]: { messages_supported: [] } }),
-      'config_invalid',
-      LTI_PLATFORM_CONFIGURATION,
-    );
+    const err = await fails(platformConfig(base, { [LTI_PLATFORM_CONFIGURATION]: { messages_supported: [] } }), 'config_invalid', LTI_PLATFORM_CONFIGURATION);
     expect(err.message).toBe(`${LTI_PLATFORM_CONFIGURATION}.product_family_code is missing`);
     const err2 = await fails(
       platformConfig(base, { [LTI_PLATFORM_CONFIGURATION]: { product_family_code: 'x', messages_supported: [{ placements: [] }] } }),
@@ -590,19 +585,16 @@ describe('buildRegistrationRequest', () => {
 
   it('offers only the message types the platform lists, when it lists any', () => {
     const only = (messages_supported: unknown[]) =>
-      buildRegistrationRequest(config({ [LTI_PLATFORM_CONFIGURATION]: { product_family_code: 'x', messages_supported } }), TOOL)[
-        LTI_TOOL_CONFIGURATION
-      ].messages.map((m) => m.type);
+      buildRegistrationRequest(config({ [LTI_PLATFORM_CONFIGURATION]: { product_family_code: 'x', messages_supported } }), TOOL)[LTI_TOOL_CONFIGURATION].messages.map(
+        (m) => m.type,
+      );
     expect(only(['LtiResourceLinkRequest'])).toEqual(['LtiResourceLinkRequest']);
     expect(only([{ type: 'LtiResourceLinkRequest' }, { type: 'LtiSubmissionReviewRequest' }])).toEqual(['LtiResourceLinkRequest']);
     expect(only([])).toEqual(['LtiResourceLinkRequest', 'LtiDeepLinkingRequest']);
   });
 
   it('adds the Canvas privacy level inside the tool configuration, for Canvas only', () => {
-    const canvas = buildRegistrationRequest(
-      config({ [LTI_PLATFORM_CONFIGURATION]: { product_family_code: 'canvas', messages_supported: [] } }),
-      TOOL,
-    );
+    const canvas = buildRegistrationRequest(config({ [LTI_PLATFORM_CONFIGURATION]: { product_family_code: 'canvas', messages_supported: [] } }), TOOL);
     expect(canvas[LTI_TOOL_CONFIGURATION][CANVAS_PRIVACY_LEVEL]).toBe('public');
     expect(canvas).not.toHaveProperty(CANVAS_PRIVACY_LEVEL);
     expect(buildRegistrationRequest(config(), TOOL)[LTI_TOOL_CONFIGURATION]).not.toHaveProperty(CANVAS_PRIVACY_LEVEL);
@@ -628,9 +620,7 @@ describe('registerTool', () => {
   }
 
   it('accepts 201, numeric ids, and reads the granted scope', async () => {
-    const { srv, config, body } = await platform((res) =>
-      sendJson(res, 201, { client_id: 42, scope: AGS_SCOPE.score, [LTI_TOOL_CONFIGURATION]: { deployment_id: 7 } }),
-    );
+    const { srv, config, body } = await platform((res) => sendJson(res, 201, { client_id: 42, scope: AGS_SCOPE.score, [LTI_TOOL_CONFIGURATION]: { deployment_id: 7 } }));
     const reg = await registerTool(config, body, { userAgent: UA, registrationToken: 'rt' });
     expect(reg).toMatchObject({ clientId: '42', deploymentId: '7', scopes: [AGS_SCOPE.score], productFamily: 'moodle', productVersion: '4.3' });
     const post = srv.requests.find((r) => r.method === 'POST')!;
@@ -710,7 +700,14 @@ describe('summarisePlatformError', () => {
 describe('registration errors', () => {
   it('keeps the field at fault, the platform status and body', () => {
     const err = new RegistrationError('config_invalid', 'm', { field: 'issuer', status: 200, platformBody: '{}', cause: new Error('c') });
-    expect(err).toMatchObject({ name: 'RegistrationError', code: 'config_invalid', field: 'issuer', status: 200, platformBody: '{}', details: { field: 'issuer', platformBody: '{}' } });
+    expect(err).toMatchObject({
+      name: 'RegistrationError',
+      code: 'config_invalid',
+      field: 'issuer',
+      status: 200,
+      platformBody: '{}',
+      details: { field: 'issuer', platformBody: '{}' },
+    });
     expect(new RegistrationError('registration_unreachable', 'm')).toMatchObject({ field: undefined, platformBody: undefined, status: undefined, details: {} });
   });
 
@@ -745,7 +742,11 @@ describe('registrationClosePageScript', () => {
     win.parent = win; // top-level page
     expect(() => run(win)).not.toThrow();
     const win2: Record<string, unknown> = {
-      opener: { postMessage: () => { throw new Error('closed'); } },
+      opener: {
+        postMessage: () => {
+          throw new Error('closed');
+        },
+      },
       parent: frame('parent', posted),
     };
     expect(() => run(win2)).not.toThrow();

@@ -16,7 +16,10 @@ describe('login state', () => {
     expect(decideStateBinding({ state: 's1', cookie: 's1', storageTarget: undefined, login })).toEqual({ ok: true, binding: 'cookie' });
     expect(decideStateBinding({ state: 's1', cookie: 's2', storageTarget: '_parent', login })).toMatchObject({ ok: false, code: 'state_unknown' });
     expect(decideStateBinding({ state: 's1', cookie: undefined, storageTarget: '_parent', login })).toEqual({ ok: true, binding: 'platform_storage' });
-    expect(decideStateBinding({ state: 's1', cookie: undefined, storageTarget: undefined, login: { storage: 'platform_storage' } })).toEqual({ ok: true, binding: 'platform_storage' });
+    expect(decideStateBinding({ state: 's1', cookie: undefined, storageTarget: undefined, login: { storage: 'platform_storage' } })).toEqual({
+      ok: true,
+      binding: 'platform_storage',
+    });
     expect(decideStateBinding({ state: 's1', cookie: undefined, storageTarget: undefined, login })).toMatchObject({ ok: false, code: 'state_missing' });
   });
 });
@@ -34,7 +37,10 @@ describe('target_link_uri', () => {
   const toolOrigin = 'https://tool.example';
   it('must point at this tool; required for resource links only; a malformed one is refused, not thrown', () => {
     expect(checkTargetLinkUri({ messageType: 'LtiResourceLinkRequest', targetLinkUri: 'https://tool.example/lti/launch', toolOrigin })).toEqual({ ok: true });
-    expect(checkTargetLinkUri({ messageType: 'LtiResourceLinkRequest', targetLinkUri: 'https://evil.example/', toolOrigin })).toMatchObject({ ok: false, code: 'target_link_uri_invalid' });
+    expect(checkTargetLinkUri({ messageType: 'LtiResourceLinkRequest', targetLinkUri: 'https://evil.example/', toolOrigin })).toMatchObject({
+      ok: false,
+      code: 'target_link_uri_invalid',
+    });
     expect(checkTargetLinkUri({ messageType: 'LtiResourceLinkRequest', targetLinkUri: null, toolOrigin })).toMatchObject({ ok: false, code: 'target_link_uri_invalid' });
     expect(checkTargetLinkUri({ messageType: 'LtiDeepLinkingRequest', targetLinkUri: null, toolOrigin })).toEqual({ ok: true });
     expect(checkTargetLinkUri({ messageType: 'LtiResourceLinkRequest', targetLinkUri: 'not a url', toolOrigin })).toMatchObject({ ok: false, code: 'target_link_uri_invalid' });

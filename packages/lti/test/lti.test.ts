@@ -1,8 +1,20 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
-  buildAuthRequestUrl, CLAIM, isInstructor, isLtiError, loginDeploymentHint, loginRequestSchema, normaliseRoles,
-  parseDeploymentIds, platformInputSchema, slugify, toolDiscoveryDocument, validateIdToken, type KeyResolver, LtiError,
+  buildAuthRequestUrl,
+  CLAIM,
+  isInstructor,
+  isLtiError,
+  type KeyResolver,
+  LtiError,
+  loginDeploymentHint,
+  loginRequestSchema,
+  normaliseRoles,
+  parseDeploymentIds,
+  platformInputSchema,
+  slugify,
+  toolDiscoveryDocument,
+  validateIdToken,
 } from '../src/index.js';
 
 describe('login request', () => {
@@ -19,7 +31,14 @@ describe('login request', () => {
       buildAuthRequestUrl({ authLoginUrl: 'https://lms.example/auth?tenant=7', clientId: 'c', redirectUri: 'https://tool/lti/launch', loginHint: 'h', state: 's', nonce: 'n' }),
     );
     expect(url.searchParams.get('tenant')).toBe('7');
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ scope: 'openid', response_type: 'id_token', response_mode: 'form_post', prompt: 'none', client_id: 'c', redirect_uri: 'https://tool/lti/launch' });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      scope: 'openid',
+      response_type: 'id_token',
+      response_mode: 'form_post',
+      prompt: 'none',
+      client_id: 'c',
+      redirect_uri: 'https://tool/lti/launch',
+    });
     expect(url.searchParams.has('lti_message_hint')).toBe(false);
   });
 });
@@ -37,7 +56,15 @@ describe('roles', () => {
 });
 
 describe('manual connection input', () => {
-  const valid = { name: 'Moodle', issuer: 'https://moodle.example.edu', clientId: 'abc', deploymentIds: '1, 2 3\n4', authLoginUrl: 'https://moodle.example.edu/mod/lti/auth.php', tokenUrl: 'https://moodle.example.edu/mod/lti/token.php', jwksUrl: 'https://moodle.example.edu/mod/lti/certs.php' };
+  const valid = {
+    name: 'Moodle',
+    issuer: 'https://moodle.example.edu',
+    clientId: 'abc',
+    deploymentIds: '1, 2 3\n4',
+    authLoginUrl: 'https://moodle.example.edu/mod/lti/auth.php',
+    tokenUrl: 'https://moodle.example.edu/mod/lti/token.php',
+    jwksUrl: 'https://moodle.example.edu/mod/lti/certs.php',
+  };
   it('parses deployment IDs separated by spaces, commas or lines', () => {
     expect(parseDeploymentIds('1, 2 3\n4,,1')).toEqual(['1', '2', '3', '4']);
     expect(platformInputSchema.parse(valid).deploymentIds).toEqual(['1', '2', '3', '4']);
@@ -75,18 +102,34 @@ describe('tool discovery document', () => {
 describe('validateIdToken', async () => {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk = await exportJWK(publicKey);
-  const keys: KeyResolver = { getKey: async (_u, kid) => { if (kid !== 'k1') throw new Error('unexpected kid'); return { key: publicKey, refetched: false, fromCache: true }; } };
+  const keys: KeyResolver = {
+    getKey: async (_u, kid) => {
+      if (kid !== 'k1') throw new Error('unexpected kid');
+      return { key: publicKey, refetched: false, fromCache: true };
+    },
+  };
   void jwk;
   const platform = { issuer: 'https://lms.example', clientId: 'client-1', jwksUrl: 'https://lms.example/jwks' };
   const claims = (over: Record<string, unknown> = {}) => ({
-    iss: platform.issuer, aud: 'client-1', sub: 'u1', nonce: 'n1',
-    [CLAIM.messageType]: 'LtiResourceLinkRequest', [CLAIM.version]: '1.3.0', [CLAIM.deploymentId]: 'd1',
-    [CLAIM.targetLinkUri]: 'https://tool.example/lti/launch', [CLAIM.resourceLink]: { id: 'rl1' }, [CLAIM.roles]: [],
+    iss: platform.issuer,
+    aud: 'client-1',
+    sub: 'u1',
+    nonce: 'n1',
+    [CLAIM.messageType]: 'LtiResourceLinkRequest',
+    [CLAIM.version]: '1.3.0',
+    [CLAIM.deploymentId]: 'd1',
+    [CLAIM.targetLinkUri]: 'https://tool.example/lti/launch',
+    [CLAIM.resourceLink]: { id: 'rl1' },
+    [CLAIM.roles]: [],
     ...over,
   });
   const sign = (c: Record<string, unknown>) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuedAt().setExpirationTime('5m').sign(privateKey);
   const check = async (c: Record<string, unknown>, extra = {}) => validateIdToken(await sign(c), { platform, expectedNonce: 'n1', keys, ...extra });
-  const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: LtiError) => e.code);
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: LtiError) => e.code,
+    );
 
   it('accepts a valid launch with an empty roles array', async () => {
     const v = await check(claims());

@@ -1,7 +1,7 @@
 // NRPS client edge cases a well-behaved simulator does not play: hostile or broken paging,
 // lenient validation, transport failures. A scripted fetch stands in for the platform.
 import { describe, expect, it } from 'vitest';
-import { NRPS_MEDIA_TYPE, NRPS_SCOPE, fetchMemberships, isNrpsError, type AccessTokenSource, type NrpsError } from '../src/index.js';
+import { type AccessTokenSource, fetchMemberships, isNrpsError, NRPS_MEDIA_TYPE, NRPS_SCOPE, type NrpsError } from '../src/index.js';
 import { parseMembershipPage } from '../src/nrps/membership-container.js';
 
 const UA = 'tether-test/1.0';
@@ -118,7 +118,13 @@ describe('fetchMemberships paging', () => {
     await fetchMemberships(BASE, {
       userAgent: UA,
       fetch,
-      tokens: { getToken: async (s) => (asked.push(s), { accessToken: 't' }), invalidate: () => undefined },
+      tokens: {
+        getToken: async (s) => {
+          asked.push(s);
+          return { accessToken: 't' };
+        },
+        invalidate: () => undefined,
+      },
     });
     expect(asked).toEqual([[NRPS_SCOPE]]);
   });
@@ -165,7 +171,11 @@ describe('fetchMemberships paging', () => {
       [`${BASE}?page=2`]: { body: { members: [{ user_id: 'b', status: 'Inactive' }, { user_id: 'c' }] } },
     });
     const r = await fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch });
-    expect(r.members.map((m) => [m.userId, m.status])).toEqual([['a', 'Active'], ['b', 'Inactive'], ['c', 'Active']]);
+    expect(r.members.map((m) => [m.userId, m.status])).toEqual([
+      ['a', 'Active'],
+      ['b', 'Inactive'],
+      ['c', 'Active'],
+    ]);
     expect(r.context).toEqual({ id: 'ctx-7', title: 'Course 7' });
   });
 
@@ -227,9 +237,7 @@ describe('fetchMemberships failures', () => {
       [`${BASE}?page=2`]: { body: page(['b']) },
     });
     const boom = new Error('db down');
-    await expect(
-      fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch, onPage: () => Promise.reject(boom) }),
-    ).rejects.toBe(boom);
+    await expect(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch, onPage: () => Promise.reject(boom) })).rejects.toBe(boom);
     expect(sent).toHaveLength(1);
   });
 

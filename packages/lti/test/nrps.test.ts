@@ -1,16 +1,7 @@
 // NRPS client against the LMS simulator over real HTTP.
-import { startLmsSim, type LmsSim, type LmsSimOptions, type Member } from '@tether/lms-sim';
+import { type LmsSim, type LmsSimOptions, type Member, startLmsSim } from '@tether/lms-sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AGS_SCOPE,
-  NRPS_MEDIA_TYPE,
-  NRPS_SCOPE,
-  NrpsError,
-  fetchMemberships,
-  isNrpsError,
-  type AccessTokenSource,
-  type NrpsPage,
-} from '../src/index.js';
+import { type AccessTokenSource, AGS_SCOPE, fetchMemberships, isNrpsError, NRPS_MEDIA_TYPE, NRPS_SCOPE, NrpsError, type NrpsPage } from '../src/index.js';
 
 const UA = 'tether-test/1.0 (+https://tether.example)';
 const LEARNER = 'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner';
@@ -119,7 +110,11 @@ describe('fetchMemberships against lms-sim', () => {
       lisPersonSourcedId: 'sis-1',
     });
 
-    expect(seen.map((p) => [p.pageNumber, p.members.length])).toEqual([[1, 10], [2, 10], [3, 5]]);
+    expect(seen.map((p) => [p.pageNumber, p.members.length])).toEqual([
+      [1, 10],
+      [2, 10],
+      [3, 5],
+    ]);
     expect(seen[0]!.nextUrl).toBe(seen[1]!.url);
     expect(seen[2]!.nextUrl).toBeNull();
     expect(nrpsLog(s).map((e) => e.status)).toEqual([200, 200, 200]);
@@ -329,8 +324,7 @@ describe('fetchMemberships against lms-sim', () => {
   it('406 (wrong Accept, forced by a meddling fetch) → nrps_request_rejected', async () => {
     const s = await sim();
     s.setRoster('course-1', roster(5));
-    const meddling: typeof fetch = (input, init) =>
-      fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), accept: 'application/json' } });
+    const meddling: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), accept: 'application/json' } });
     const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA, fetch: meddling }));
     expect(err).toMatchObject({ code: 'nrps_request_rejected', status: 406, retryable: false });
   });

@@ -1,8 +1,8 @@
 // The process-wide service connector (one token per registration and scope set, whoever asks)
 // and the one authorised request (Bearer, 401 → fresh token → one retry).
 import { describe, expect, it } from 'vitest';
-import { authorisedRequest, createServiceConnector, fetchMemberships, NRPS_SCOPE, type AccessTokenSource } from '../src/index.js';
-import { SCORE, rejection, setup, signer, UA } from './service-helpers.js';
+import { type AccessTokenSource, authorisedRequest, createServiceConnector, fetchMemberships, NRPS_SCOPE } from '../src/index.js';
+import { rejection, SCORE, setup, signer, UA } from './service-helpers.js';
 
 const SCORE_MEDIA_TYPE = 'application/vnd.ims.lis.v1.score+json';
 
@@ -29,11 +29,17 @@ describe('service connector', () => {
 
   it('serves NRPS through the same tokens, from the token endpoint to the last page', async () => {
     const h = await setup({ pageSize: 2 });
-    h.sim.setRoster('course-1', [1, 2, 3].map((i) => ({ user_id: `u${i}`, roles: ['Learner'] })));
+    h.sim.setRoster(
+      'course-1',
+      [1, 2, 3].map((i) => ({ user_id: `u${i}`, roles: ['Learner'] })),
+    );
     const connector = createServiceConnector({ signer, userAgent: UA });
     const tokens = connector.tokens({ clientId: h.sim.clientId, tokenUrl: h.sim.endpoints.token, deploymentId: h.sim.deploymentId });
     const first = await fetchMemberships(h.sim.membershipsUrl('course-1'), { tokens, userAgent: UA });
-    const again = await fetchMemberships(h.sim.membershipsUrl('course-1'), { tokens: connector.tokens({ clientId: h.sim.clientId, tokenUrl: h.sim.endpoints.token }), userAgent: UA });
+    const again = await fetchMemberships(h.sim.membershipsUrl('course-1'), {
+      tokens: connector.tokens({ clientId: h.sim.clientId, tokenUrl: h.sim.endpoints.token }),
+      userAgent: UA,
+    });
     expect(first.members.map((m) => m.userId)).toEqual(['u1', 'u2', 'u3']);
     expect(again.pages).toBe(2);
     expect(h.sim.stats().tokenRequests).toBe(1);
@@ -107,7 +113,12 @@ describe('authorisedRequest', () => {
     const res = await post(h, t.tokens, 'u2');
     expect(res.status).toBe(200);
     expect(t.invalidated).toHaveLength(1);
-    expect(h.sim.requestLog().filter((e) => e.path.endsWith('/scores')).map((e) => e.status)).toEqual([200, 401, 200]);
+    expect(
+      h.sim
+        .requestLog()
+        .filter((e) => e.path.endsWith('/scores'))
+        .map((e) => e.status),
+    ).toEqual([200, 401, 200]);
   });
 
   it('answers the second 401 as is, without a third attempt', async () => {

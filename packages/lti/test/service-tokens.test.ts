@@ -2,8 +2,8 @@
 // expiry, and token endpoint failures in its own codes.
 import { BRIGHTSPACE_TOKEN_AUDIENCE } from '@tether/lms-sim';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_ASSERTION_TYPE, CLAIM, createServiceTokenProvider, isServiceTokenError } from '../src/index.js';
-import { LINE_ITEM, RESULTS, SCORE, rejection, rewriteJson, setup, signer, startServer, tapFetch, UA } from './service-helpers.js';
+import { CLAIM, CLIENT_ASSERTION_TYPE, createServiceTokenProvider, isServiceTokenError } from '../src/index.js';
+import { LINE_ITEM, RESULTS, rejection, rewriteJson, SCORE, setup, signer, startServer, tapFetch, UA } from './service-helpers.js';
 
 const DEPLOYMENT_ID_CLAIM = CLAIM.deploymentId;
 
@@ -134,7 +134,12 @@ describe('service token provider', () => {
 
   it('refuses a non-Bearer token type', async () => {
     const h = await setup();
-    const mac = h.provider({ fetch: tapFetch(() => {}, async (_url, res) => rewriteJson(res, (b) => (b.token_type = 'mac'))) });
+    const mac = h.provider({
+      fetch: tapFetch(
+        () => {},
+        async (_url, res) => rewriteJson(res, (b) => (b.token_type = 'mac')),
+      ),
+    });
     expect(await rejection(mac.getToken([SCORE]))).toMatchObject({ code: 'service_token_invalid' });
   });
 

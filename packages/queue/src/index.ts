@@ -1,16 +1,17 @@
 // The durable job queue (pg-boss on Tether's own PostgreSQL). The runtime runs the workers;
 // the dashboard only enqueues (e.g. "Retry" on a failed grade passback).
+
+export * from './orphaned-passbacks.js';
 export * from './passback-queue.js';
-export * from './roster-queue.js';
 export {
-  PGBOSS_SCHEMA,
   createQueueWorker,
-  kyselyBossDb,
-  startJobQueue,
   type JobQueue,
   type JobQueueOptions,
+  kyselyBossDb,
+  PGBOSS_SCHEMA,
   type QueueWorker,
   type QueueWorkerOptions,
+  startJobQueue,
 } from './pg-boss.js';
 export * from './queue-names.js';
-export * from './orphaned-passbacks.js';
+export * from './roster-queue.js';

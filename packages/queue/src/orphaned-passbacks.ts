@@ -1,7 +1,8 @@
 // The reconcile read behind the passback worker's sweep: queued passbacks whose pg-boss job is
 // gone or finished. It joins pg-boss's own tables, so it lives with the queue, not in db.
-import { sql, type Kysely, type Transaction } from 'kysely';
+
 import type { Database } from '@tether/db';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { PGBOSS_SCHEMA } from './pg-boss.js';
 import { PASSBACK_QUEUE_NAME } from './queue-names.js';
 

@@ -1,10 +1,11 @@
 // The grade passback queue (`grade-passback`): a job is written inside the transaction that
 // creates its passback, so the passback is queued exactly when its job exists.
+
+import type { Database, PassbackQueue } from '@tether/db';
 import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
-import type { Database, PassbackQueue } from '@tether/db';
+import { createEnqueueOnlyQueue, type EnqueueOnly, ensureQueue, type QueueSettings, sendJob } from './pg-boss.js';
 import { PASSBACK_QUEUE_NAME } from './queue-names.js';
-import { createEnqueueOnlyQueue, ensureQueue, sendJob, type EnqueueOnly, type QueueSettings } from './pg-boss.js';
 
 export interface PassbackJobData {
   passbackId: string;

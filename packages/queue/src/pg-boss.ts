@@ -3,9 +3,10 @@
 // can be written in the same transaction as the row it works on. One pg-boss per process:
 // the runtime starts it once (startJobQueue) for all its queues and workers; enqueue-only
 // users (the dashboard) share one per database.
+
+import type { Database } from '@tether/db';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import PgBoss from 'pg-boss';
-import type { Database } from '@tether/db';
 
 export const PGBOSS_SCHEMA = 'pgboss';
 
@@ -82,12 +83,7 @@ export interface QueueWorker {
  * it with the queue's backoff. A handler may also complete or fail the job itself (a
  * completion after that is a no-op), then it must not throw.
  */
-export function createQueueWorker<T extends object>(
-  boss: PgBoss,
-  name: string,
-  opts: QueueWorkerOptions,
-  handle: (job: PgBoss.JobWithMetadata<T>) => Promise<void>,
-): QueueWorker {
+export function createQueueWorker<T extends object>(boss: PgBoss, name: string, opts: QueueWorkerOptions, handle: (job: PgBoss.JobWithMetadata<T>) => Promise<void>): QueueWorker {
   let ids: string[] = [];
   const inHand = new Set<Promise<void>>();
   return {
@@ -123,11 +119,11 @@ export function createQueueWorker<T extends object>(
 }
 
 /** pg-boss's `db` option over a Kysely instance or transaction. */
-export function kyselyBossDb(db: Kysely<any> | Transaction<any>): PgBoss.Db {
+export function kyselyBossDb(db: Kysely<Database> | Transaction<Database>): PgBoss.Db {
   return {
     async executeSql(text: string, values: unknown[] = []) {
       const r = await db.executeQuery(CompiledQuery.raw(text, values));
-      return { rows: r.rows as any[] };
+      return { rows: r.rows };
     },
   };
 }

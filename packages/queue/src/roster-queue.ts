@@ -1,11 +1,12 @@
 // The roster sync queue (`roster-sync`): a job can be written inside the transaction that
 // creates its `roster_syncs` row. The scheduled re-sync is a pg-boss schedule sending to
 // `roster-resync`; its handler requests one sync per context synced before.
+
+import type { Database, RosterQueue } from '@tether/db';
 import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
-import type { Database, RosterQueue } from '@tether/db';
+import { createEnqueueOnlyQueue, type EnqueueOnly, ensureQueue, type QueueSettings, sendJob } from './pg-boss.js';
 import { ROSTER_QUEUE_NAME, ROSTER_RESYNC_QUEUE_NAME } from './queue-names.js';
-import { createEnqueueOnlyQueue, ensureQueue, sendJob, type EnqueueOnly, type QueueSettings } from './pg-boss.js';
 
 export interface RosterJobData {
   syncId: string;

@@ -7,10 +7,10 @@ import {
   createPgBossRosterQueue,
   createQueueWorker,
   ensurePassbackQueue,
-  pgBossPassbackQueue,
-  startJobQueue,
   type JobQueue,
   type PassbackJobData,
+  pgBossPassbackQueue,
+  startJobQueue,
 } from '../src/index.js';
 import { PASSBACK_QUEUE_NAME } from '../src/queue-names.js';
 
@@ -26,8 +26,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const jobState = async (id: string) =>
-  (await sql<{ state: string }>`select state::text as state from pgboss.job where id = ${id}`.execute(t.db)).rows[0];
+const jobState = async (id: string) => (await sql<{ state: string }>`select state::text as state from pgboss.job where id = ${id}`.execute(t.db)).rows[0];
 
 const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> => {
   const until = Date.now() + ms;

@@ -1,5 +1,13 @@
 const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-const units: [Intl.RelativeTimeFormatUnit, number][] = [['year', 31536000], ['month', 2592000], ['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]];
+const units: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 31536000],
+  ['month', 2592000],
+  ['week', 604800],
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+];
 
 /** "3 minutes ago", "in 52 minutes". */
 export function relativeTime(date: Date | string | null | undefined, now = Date.now()): string {

@@ -1,5 +1,9 @@
 // A tiny toast store (Svelte 5 runes).
-export interface Toast { id: number; text: string; kind: 'ok' | 'bad' }
+export interface Toast {
+  id: number;
+  text: string;
+  kind: 'ok' | 'bad';
+}
 let next = 1;
 export const toasts = $state<Toast[]>([]);
 export function toast(text: string, kind: 'ok' | 'bad' = 'ok') {

@@ -1,6 +1,7 @@
 // Browser tRPC client for mutations and refreshes; typed by the server's AppRouter.
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+
 import type { AppRouter } from '@tether/api';
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 
 export const trpc = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/api/trpc' })] });
 

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { AdminError, createAuth, createWorkspaceAdmin, deriveAuthSecret } from '@tether/auth';
 import { writeAudit } from '@tether/db';
+import { z } from 'zod';
 import { check, parseFlags } from '../args.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../output.js';
@@ -23,7 +23,14 @@ export async function adminCreate(ctx: CliContext, argv: string[]) {
   const auth = createAuth({ db: ctx.handle.db, secret: await authSecret(ctx), baseURL: ctx.config.ADMIN_ORIGIN });
   try {
     const admin = await createWorkspaceAdmin(auth, ctx.handle.db, { workspaceId: workspace.id, ...values });
-    await writeAudit(ctx.handle.db, { workspace_id: workspace.id, actor: 'cli', action: 'admin.create', target_type: 'user', target_id: admin.userId, details: { email: admin.email } });
+    await writeAudit(ctx.handle.db, {
+      workspace_id: workspace.id,
+      actor: 'cli',
+      action: 'admin.create',
+      target_type: 'user',
+      target_id: admin.userId,
+      details: { email: admin.email },
+    });
     ctx.out.result({ ...admin, workspace: workspace.slug }, `Created admin ${admin.email} for workspace ${workspace.slug}`);
   } catch (e) {
     if (e instanceof AdminError) throw new CliError(e.code, `--${e.message}`, { fields: [e.message.split(':')[0] ?? 'input'], cause: e });

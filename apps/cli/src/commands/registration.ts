@@ -7,7 +7,12 @@ import type { CliContext } from '../context.js';
 export async function registrationUrl(ctx: CliContext, argv: string[]) {
   const { flags } = parseFlags(argv, { workspace: 'string' });
   const workspace = await ctx.workspace(flags.workspace as string | undefined);
-  const minted = await mintRegistrationUrl(ctx.handle.db, createOneTimeTokens(await ctx.secret()), { workspaceId: workspace.id, publicUrl: ctx.config.PUBLIC_URL, createdBy: null, actor: 'cli' });
+  const minted = await mintRegistrationUrl(ctx.handle.db, createOneTimeTokens(await ctx.secret()), {
+    workspaceId: workspace.id,
+    publicUrl: ctx.config.PUBLIC_URL,
+    createdBy: null,
+    actor: 'cli',
+  });
   ctx.out.result(
     { url: minted.url, expiresAt: minted.expiresAt.toISOString(), workspace: workspace.slug },
     `Registration URL for ${workspace.slug} (valid until ${minted.expiresAt.toISOString()}, once):\n${minted.url}`,

@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { createScenario, isUniqueViolation, listScenarios, listWorkspaces, writeAudit, type Scenario } from '@tether/db';
+import { createScenario, isUniqueViolation, listScenarios, listWorkspaces, type Scenario, writeAudit } from '@tether/db';
 import { slugSchema } from '@tether/lti';
+import { z } from 'zod';
 import { check, parseFlags } from '../args.js';
 import type { CliContext } from '../context.js';
 import { CliError, table } from '../output.js';

@@ -1,7 +1,7 @@
 // `tether up` (what `pnpm start` runs): owns the embedded database when no DATABASE_URL is
 // set, migrates, makes sure the tool has signing keys, then runs the runtime (and the admin
 // dashboard once it is built) as child processes pointed at the same database.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminExists, findWorkspaceRoot } from '@tether/db';
@@ -28,7 +28,9 @@ export async function up(ctx: CliContext, argv: string[]) {
     stopping = true;
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     // Graceful first; anything still running after 10 s is killed.
-    const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')), 10_000);
+    const force = setTimeout(() => {
+      for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    }, 10_000);
     await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
     clearTimeout(force);
     await ctx.close();
@@ -56,11 +58,7 @@ export async function up(ctx: CliContext, argv: string[]) {
       PUBLIC_URL: ctx.config.PUBLIC_URL,
     });
     const hasAdmin = await adminExists(ctx.handle.db);
-    ctx.out.info(
-      hasAdmin
-        ? `Admin dashboard: ${adminOrigin}`
-        : `Admin dashboard: ${adminOrigin} — no admin yet: open ${adminOrigin}/setup (or run \`pnpm tether admin create\`).`,
-    );
+    ctx.out.info(hasAdmin ? `Admin dashboard: ${adminOrigin}` : `Admin dashboard: ${adminOrigin} — no admin yet: open ${adminOrigin}/setup (or run \`pnpm tether admin create\`).`);
   }
   ctx.out.info(`Database: ${ctx.handle.engine === 'embedded' ? `embedded PostgreSQL in ${ctx.dataDir}/pg` : 'DATABASE_URL'}; tool key ${keys.summary().current}.`);
   // Keep running until a signal or a child exit ends us.

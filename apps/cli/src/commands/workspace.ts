@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { createWorkspace, isUniqueViolation, listWorkspaces, writeAudit } from '@tether/db';
 import { slugify, slugSchema } from '@tether/lti';
+import { z } from 'zod';
 import { check, parseFlags } from '../args.js';
 import type { CliContext } from '../context.js';
 import { CliError, table } from '../output.js';

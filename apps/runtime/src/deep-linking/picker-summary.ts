@@ -1,6 +1,6 @@
 // What the timeline records about a deep-linking request when its picker opens: the settings
 // that decide what the picker may return, and where the answer goes (without its query).
-import { deepLinkingFlag, type DeepLinkingSettingsInput } from '@tether/lti';
+import { type DeepLinkingSettingsInput, deepLinkingFlag } from '@tether/lti';
 
 export const PICKER_PATH = '/lti/deep-link';
 

@@ -1,20 +1,30 @@
 // Deep Linking 2.0 HTTP surface: the picker page and its answer (the signed
 // LtiDeepLinkingResponse auto-posted to the platform). The launch that opens the picker is
 // the launch handler's (launch/finish-launch.ts), on both state paths.
-import { Hono, type Context } from 'hono';
+
 import { deepLinkResponded, listScenarios, recordDeepLinkResponse, type Scenario } from '@tether/db';
 import {
-  buildDeepLinkingResponse, CONTENT_ITEM_TYPE, deepLinkingFlag, deepLinkingFormHtml, deepLinkingPolicy, DL_CLAIM,
-  isDeepLinkingError, signDeepLinkingResponse, toolEndpoints, type DeepLinkingErrorCode, type LtiResourceLinkItem,
+  buildDeepLinkingResponse,
+  CONTENT_ITEM_TYPE,
+  type DeepLinkingErrorCode,
+  DL_CLAIM,
+  deepLinkingFlag,
+  deepLinkingFormHtml,
+  deepLinkingPolicy,
+  isDeepLinkingError,
+  type LtiResourceLinkItem,
+  signDeepLinkingResponse,
+  toolEndpoints,
 } from '@tether/lti';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
-import { pickerPage, type PickerScenario } from '../pages/picker-page.js';
+import { type PickerScenario, pickerPage } from '../pages/picker-page.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import { fail, page } from '../respond.js';
 import { Timeline } from '../timeline.js';
 import { PICKER_PATH, urlForLog } from './picker-summary.js';
-import { readPickerSession, type PickerSession } from './session.js';
+import { type PickerSession, readPickerSession } from './session.js';
 
 /** Lifetime of the signed response: the browser posts it at once. */
 const RESPONSE_TTL_SEC = 300;
@@ -28,21 +38,25 @@ export function deepLinkingRoutes(deps: RuntimeDeps) {
   return app;
 }
 
-async function openSession(c: Context, deps: RuntimeDeps, token: unknown): Promise<{ session: PickerSession; entry: PlatformEntry } | Response> {
+async function openSession(deps: RuntimeDeps, token: unknown): Promise<{ session: PickerSession; entry: PlatformEntry } | Response> {
   const read = await readPickerSession(deps, token);
-  if (!read.ok) return fail(c, deps, null, read.code, { step: 'deep_link_session', note: 'the picker session is invalid or expired' });
+  if (!read.ok) return fail(deps, null, read.code, { step: 'deep_link_session', note: 'the picker session is invalid or expired' });
   const entry = await deps.platforms.findById(read.session.platformId);
   if (!entry) {
-    return fail(c, deps, new Timeline(read.session.correlationId), 'deep_link_session_invalid', { step: 'deep_link_session', ends: 'event', note: 'the LMS connection was removed while the picker was open' });
+    return fail(deps, new Timeline(read.session.correlationId), 'deep_link_session_invalid', {
+      step: 'deep_link_session',
+      ends: 'event',
+      note: 'the LMS connection was removed while the picker was open',
+    });
   }
   return { session: read.session, entry };
 }
 
 const toPickerScenario = (s: Scenario): PickerScenario => ({ id: s.id, slug: s.slug, title: s.title, description: s.description });
 
-async function renderPicker(c: Context, deps: RuntimeDeps, token: string, session: PickerSession, entry: PlatformEntry, status: 200 | 400, notice?: string) {
+async function renderPicker(deps: RuntimeDeps, token: string, session: PickerSession, entry: PlatformEntry, status: 200 | 400, notice?: string) {
   const scenarios = await listScenarios(deps.db, entry.platform.workspace_id);
-  return page(c, status, session.correlationId, (nonce) =>
+  return page(status, session.correlationId, (nonce) =>
     pickerPage({
       nonce,
       session: token,
@@ -56,17 +70,20 @@ async function renderPicker(c: Context, deps: RuntimeDeps, token: string, sessio
 
 async function showPicker(c: Context, deps: RuntimeDeps): Promise<Response> {
   const token = c.req.query('session');
-  const opened = await openSession(c, deps, token);
+  const opened = await openSession(deps, token);
   if (opened instanceof Response) return opened;
   const { session, entry } = opened;
   if (await deepLinkResponded(deps.db, session.correlationId)) {
-    return fail(c, deps, null, 'deep_link_already_sent', { step: 'deep_link_picker', note: 'this picker already answered the LMS' });
+    return fail(deps, null, 'deep_link_already_sent', { step: 'deep_link_picker', note: 'this picker already answered the LMS' });
   }
-  return renderPicker(c, deps, token!, session, entry, 200);
+  return renderPicker(deps, token!, session, entry, 200);
 }
 
 const respondForm = z.object({
-  session: z.string().min(1).max(16 * 1024),
+  session: z
+    .string()
+    .min(1)
+    .max(16 * 1024),
   action: z.enum(['add', 'cancel']).default('add'),
   scenario: z.array(z.string().max(64)).max(200).default([]),
 });
@@ -76,13 +93,13 @@ async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
   const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
   const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
   const form = respondForm.safeParse({ session: one(body.session), action: one(body.action) || undefined, scenario: list(body.scenario) });
-  const opened = await openSession(c, deps, form.success ? form.data.session : one(body.session));
+  const opened = await openSession(deps, form.success ? form.data.session : one(body.session));
   if (opened instanceof Response) return opened;
   const { session, entry } = opened;
   const { platform } = entry;
   const timeline = new Timeline(session.correlationId);
   const refuse = (code: DeepLinkingErrorCode, note: string, details: Record<string, unknown> = {}) =>
-    fail(c, deps, timeline, code, { step: 'deep_link_response', ends: 'event', workspaceId: platform.workspace_id, note, details });
+    fail(deps, timeline, code, { step: 'deep_link_response', ends: 'event', workspaceId: platform.workspace_id, note, details });
   if (!form.success) return refuse('deep_link_selection_invalid', 'the picker form was not understood');
   const { action } = form.data;
 
@@ -90,7 +107,7 @@ async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
   const ids = [...new Set(form.data.scenario)];
   const chosen: Scenario[] = [];
   if (action === 'add') {
-    if (ids.length === 0) return renderPicker(c, deps, form.data.session, session, entry, 400, 'Choose a scenario first, or Cancel.');
+    if (ids.length === 0) return renderPicker(deps, form.data.session, session, entry, 400, 'Choose a scenario first, or Cancel.');
     for (const id of ids) {
       const scenario = z.uuid().safeParse(id).success ? await deps.scenarios.byId(platform.workspace_id, id) : undefined;
       if (!scenario) return refuse('deep_link_selection_invalid', `scenario ${id} is not in this workspace`, { scenario_id: id });
@@ -144,8 +161,8 @@ async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
   });
   // A picker answers once: a double submit or a back-button resubmit must not add twice.
   if (!(await recordDeepLinkResponse(deps.db, session.correlationId, platform.workspace_id, timeline.events))) {
-    return fail(c, deps, null, 'deep_link_already_sent', { step: 'deep_link_response', note: 'this picker already answered the LMS' });
+    return fail(deps, null, 'deep_link_already_sent', { step: 'deep_link_response', note: 'this picker already answered the LMS' });
   }
   deps.logger.info({ correlationId: session.correlationId, items: sent.length, kid: signing.kid }, 'deep-linking response sent');
-  return page(c, 200, session.correlationId, (nonce) => deepLinkingFormHtml(session.settings.deep_link_return_url, jwt, { nonce }));
+  return page(200, session.correlationId, (nonce) => deepLinkingFormHtml(session.settings.deep_link_return_url, jwt, { nonce }));
 }

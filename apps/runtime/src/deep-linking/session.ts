@@ -2,7 +2,7 @@
 // token (in the URL and the picker form) instead of a server-side session or a cookie, so the
 // picker works in an LMS iframe without third-party cookies and on any runtime node.
 import { isCryptoError } from '@tether/crypto';
-import { deepLinkingFlag, type DeepLinkingErrorCode, type DeepLinkingSettingsInput } from '@tether/lti';
+import { type DeepLinkingErrorCode, type DeepLinkingSettingsInput, deepLinkingFlag } from '@tether/lti';
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
 

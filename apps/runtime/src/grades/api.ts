@@ -8,8 +8,8 @@
 // Errors are JSON `{ error: { code, message, fields? } }`: 400 invalid_request (fields name
 // the bad input), 401 unauthorized, 404 launch_not_found / attempt_not_found, 409
 // launch_not_landed / attempt_conflict, 422 ags_not_available.
-import { attemptDecision, findLaunchByRef, findPassbackByAttemptKey, recordAttempt, verifyApiKey, type ApiKeySummary } from '@tether/db';
-import { Hono, type Context } from 'hono';
+import { type ApiKeySummary, attemptDecision, findLaunchByRef, findPassbackByAttemptKey, recordAttempt, verifyApiKey } from '@tether/db';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
 
@@ -21,9 +21,19 @@ const MAX_FUTURE_MS = 5 * 60_000;
 const required = (what: string) => (iss: { input: unknown }) => (iss.input === undefined ? 'required' : what);
 
 const gradeInput = z.object({
-  launch: z.string({ error: required('must be a string: the launch\'s correlation ID or launch ID') }).trim().min(1, 'required').max(200, 'at most 200 characters'),
-  attemptId: z.string({ error: required('must be a string') }).min(1, 'required').max(200, 'at most 200 characters'),
-  scorePercent: z.number({ error: required('must be a number from 0 to 100') }).min(0, 'must be from 0 to 100').max(100, 'must be from 0 to 100'),
+  launch: z
+    .string({ error: required("must be a string: the launch's correlation ID or launch ID") })
+    .trim()
+    .min(1, 'required')
+    .max(200, 'at most 200 characters'),
+  attemptId: z
+    .string({ error: required('must be a string') })
+    .min(1, 'required')
+    .max(200, 'at most 200 characters'),
+  scorePercent: z
+    .number({ error: required('must be a number from 0 to 100') })
+    .min(0, 'must be from 0 to 100')
+    .max(100, 'must be from 0 to 100'),
   submittedAt: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-23T10:15:30.123Z' })
     .refine((v) => Date.parse(v) <= Date.now() + MAX_FUTURE_MS, 'must not be in the future')
@@ -63,7 +73,8 @@ export function gradesApi(deps: RuntimeDeps) {
     } catch {
       return apiError(c, 400, 'invalid_request', 'The body must be a JSON object.', { body: 'must be a JSON object' });
     }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) return apiError(c, 400, 'invalid_request', 'The body must be a JSON object.', { body: 'must be a JSON object' });
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      return apiError(c, 400, 'invalid_request', 'The body must be a JSON object.', { body: 'must be a JSON object' });
     const parsed = gradeInput.safeParse(body);
     if (!parsed.success) {
       const fields: Record<string, string> = {};
@@ -71,7 +82,15 @@ export function gradesApi(deps: RuntimeDeps) {
         const f = String(issue.path[0] ?? 'body');
         fields[f] ??= issue.message;
       }
-      return apiError(c, 400, 'invalid_request', Object.entries(fields).map(([f, m]) => `${f}: ${m}`).join('; '), fields);
+      return apiError(
+        c,
+        400,
+        'invalid_request',
+        Object.entries(fields)
+          .map(([f, m]) => `${f}: ${m}`)
+          .join('; '),
+        fields,
+      );
     }
     const input = parsed.data;
 
@@ -80,7 +99,13 @@ export function gradesApi(deps: RuntimeDeps) {
       return apiError(c, 404, 'launch_not_found', `No launch "${input.launch}" in this workspace (use the correlation ID or launch ID of a launch).`, { launch: 'unknown launch' });
     }
     if (launch.status !== 'landed') {
-      return apiError(c, 409, 'launch_not_landed', `The launch did not complete (status ${launch.status}${launch.error_code ? `, ${launch.error_code}` : ''}), so there is nothing to grade.`, { launch: `launch status is ${launch.status}` });
+      return apiError(
+        c,
+        409,
+        'launch_not_landed',
+        `The launch did not complete (status ${launch.status}${launch.error_code ? `, ${launch.error_code}` : ''}), so there is nothing to grade.`,
+        { launch: `launch status is ${launch.status}` },
+      );
     }
     if ((!launch.ags_lineitem_url && !launch.ags_lineitems_url) || !launch.lti_sub || !launch.platform_id) {
       return apiError(
@@ -94,10 +119,19 @@ export function gradesApi(deps: RuntimeDeps) {
     }
 
     const submittedAt = input.submittedAt ? new Date(input.submittedAt) : new Date();
-    const result = await recordAttempt(deps.db, { workspaceId: key.workspace_id, launch, attemptKey: input.attemptId, scorePercent: input.scorePercent, submittedAt, queue: deps.grades.queue });
+    const result = await recordAttempt(deps.db, {
+      workspaceId: key.workspace_id,
+      launch,
+      attemptKey: input.attemptId,
+      scorePercent: input.scorePercent,
+      submittedAt,
+      queue: deps.grades.queue,
+    });
     if (result.kind === 'duplicate') {
       if (!result.sameInput || !result.passback) {
-        return apiError(c, 409, 'attempt_conflict', `attemptId "${input.attemptId}" was already reported with another launch or score; an attempt ID names one graded attempt.`, { attemptId: 'already used for another launch or score' });
+        return apiError(c, 409, 'attempt_conflict', `attemptId "${input.attemptId}" was already reported with another launch or score; an attempt ID names one graded attempt.`, {
+          attemptId: 'already used for another launch or score',
+        });
       }
       return c.json({ attemptId: input.attemptId, passbackId: result.passback.id, ...attemptDecision(result.passback), duplicate: true }, 200);
     }
@@ -136,4 +170,3 @@ export function gradesApi(deps: RuntimeDeps) {
 
   return app;
 }
-

@@ -1,12 +1,12 @@
 // Grade passback in the runtime process: the queue the Grades API writes to (on the process's
 // one pg-boss) and, unless GRADE_WORKER=off, the worker draining it.
 import type { Database, Kysely, PassbackQueue } from '@tether/db';
-import { ensurePassbackQueue, pgBossPassbackQueue, type JobQueue } from '@tether/queue';
+import { ensurePassbackQueue, type JobQueue, pgBossPassbackQueue } from '@tether/queue';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config.js';
-import type { PlatformServiceTokens } from '../service-tokens.js';
 import type { PlatformDirectory } from '../platform-directory.js';
 import type { ScenarioDirectory } from '../scenario-directory.js';
+import type { PlatformServiceTokens } from '../service-tokens.js';
 import { createGradeWorker, type GradeWorker } from './worker.js';
 
 export interface GradeService {

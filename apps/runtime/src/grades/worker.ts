@@ -16,32 +16,32 @@
 // rejected) mark the passback `failed` with the code and complete the job. When the process
 // dies mid-job, pg-boss hands the job out again once it expires (GRADE_JOB_EXPIRE_SEC).
 import { randomUUID } from 'node:crypto';
-import { AGS_SCOPES, createAgsClient, isAgsError, scaleScore, type AgsClient, type AgsErrorCode } from '@tether/ags';
-import { TetherError, type PassbackErrorCode, type TetherErrorOptions } from '@tether/errors';
+import { AGS_SCOPES, type AgsClient, type AgsErrorCode, createAgsClient, isAgsError, scaleScore } from '@tether/ags';
 import {
   appendPassbackEvents,
   claimPassback,
+  type Database,
+  type Kysely,
+  type Launch,
   loadPassbackWork,
   markPassbackFailed,
   markPassbackSent,
+  type PassbackRef,
+  type PassbackWork,
+  type Platform,
   passbackRef,
   recordPassbackRetry,
   releasePassbackLease,
   saveResolvedScore,
   setPassbackJob,
-  type Database,
-  type Kysely,
-  type Launch,
-  type PassbackRef,
-  type PassbackWork,
-  type Platform,
 } from '@tether/db';
-import { PASSBACK_QUEUE_NAME, PGBOSS_SCHEMA, createQueueWorker, findOrphanedPassbacks, kyselyBossDb, type PassbackJobData } from '@tether/queue';
+import { type PassbackErrorCode, TetherError, type TetherErrorOptions } from '@tether/errors';
+import { createQueueWorker, findOrphanedPassbacks, kyselyBossDb, PASSBACK_QUEUE_NAME, type PassbackJobData, PGBOSS_SCHEMA } from '@tether/queue';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { PlatformServiceTokens } from '../service-tokens.js';
 import type { PlatformDirectory } from '../platform-directory.js';
 import type { ScenarioDirectory } from '../scenario-directory.js';
+import type { PlatformServiceTokens } from '../service-tokens.js';
 
 /** A failure found without an AGS call (or before one) that is known to be permanent. */
 class PassbackError extends TetherError<PassbackErrorCode | AgsErrorCode> {
@@ -278,15 +278,26 @@ export function createGradeWorker(o: GradeWorkerOptions) {
       url = lineItem.id;
       maxByLineItem.set(JSON.stringify([platform.id, url]), { max: lineItem.scoreMaximum, expires: Date.now() + MAX_TTL_MS });
       await appendPassbackEvents(o.db, ref, [
-        { step: created ? 'grade_lineitem_created' : 'grade_lineitem_found', outcome: 'info', details: { passbackId: ref.id, lineItem: url, label: lineItem.label, scoreMaximum: lineItem.scoreMaximum, resourceLinkId: resourceLinkId } },
+        {
+          step: created ? 'grade_lineitem_created' : 'grade_lineitem_found',
+          outcome: 'info',
+          details: { passbackId: ref.id, lineItem: url, label: lineItem.label, scoreMaximum: lineItem.scoreMaximum, resourceLinkId: resourceLinkId },
+        },
       ]);
     } else if (scopes.includes(AGS_SCOPES.lineItemReadonly)) {
       const items = await client.listLineItems(container, { resourceLinkId: resourceLinkId });
       const match = items.find((li) => li.resourceLinkId === resourceLinkId);
-      if (!match) throw new PassbackError('ags_lineitem_not_found', `No line item for resource link ${resourceLinkId} in ${container}, and the lineitem scope (to create one) was not granted.`);
+      if (!match)
+        throw new PassbackError(
+          'ags_lineitem_not_found',
+          `No line item for resource link ${resourceLinkId} in ${container}, and the lineitem scope (to create one) was not granted.`,
+        );
       url = match.id;
     } else {
-      throw new PassbackError('ags_scope_missing', `The launch gave only the line items URL; finding or creating the line item needs scope ${AGS_SCOPES.lineItem}, which was not granted.`);
+      throw new PassbackError(
+        'ags_scope_missing',
+        `The launch gave only the line items URL; finding or creating the line item needs scope ${AGS_SCOPES.lineItem}, which was not granted.`,
+      );
     }
     if (lineItemByLink.size > 10_000) lineItemByLink.clear();
     lineItemByLink.set(key, url);
@@ -311,7 +322,7 @@ export function createGradeWorker(o: GradeWorkerOptions) {
     const orphans = await findOrphanedPassbacks(o.db, { schema: PGBOSS_SCHEMA, olderThanSec: Math.max(60, o.leaseSec * 2) });
     for (const orphan of orphans) {
       const work = await loadPassbackWork(o.db, orphan.id);
-      if (!work || work.passback.status !== 'queued') continue;
+      if (work?.passback.status !== 'queued') continue;
       if (orphan.jobState === 'failed') {
         await fail(passbackRef(work), 'job_failed', 'The delivery job failed without recording a result (the runtime stopped while sending, on every try).', null);
         continue;

@@ -3,7 +3,7 @@
 // cookie-less continuation. One statement consumes the login state, provisions the Member,
 // stores the launch and its timeline (packages/db completeLaunchRecord).
 import { completeLaunchRecord, type LaunchDetails } from '@tether/db';
-import { LtiError, type LaunchRecord } from '@tether/lti';
+import { type LaunchRecord, LtiError } from '@tether/lti';
 import type { RuntimeDeps } from '../deps.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import type { Timeline } from '../timeline.js';
@@ -52,7 +52,16 @@ export async function completeLaunch(
   const result = await completeLaunchRecord(deps.db, {
     correlationId: timeline.correlationId,
     state: input.state,
-    user: { workspaceId: platform.workspace_id, platformId: platform.id, issuer: platform.issuer, sub: r.sub, name: r.name, givenName: r.givenName, familyName: r.familyName, email: r.email },
+    user: {
+      workspaceId: platform.workspace_id,
+      platformId: platform.id,
+      issuer: platform.issuer,
+      sub: r.sub,
+      name: r.name,
+      givenName: r.givenName,
+      familyName: r.familyName,
+      email: r.email,
+    },
     learnDeployment: input.learnDeployment ? r.deploymentId : null,
     launch: {
       ...launchDetailsOf(r),

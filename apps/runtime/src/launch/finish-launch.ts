@@ -1,16 +1,17 @@
 // The last hop of every valid launch, whichever state path led here: complete it (one
 // statement), then hand the browser on — to the learner landing with a signed session, or to
 // the deep-linking picker with a signed picker session.
-import type { Context } from 'hono';
+
 import type { Scenario } from '@tether/db';
-import { isInstructor, isLtiError, type DeepLinkingClaims, type LaunchRecord } from '@tether/lti';
+import { type DeepLinkingClaims, isInstructor, isLtiError, type LaunchRecord } from '@tether/lti';
+import type { Context } from 'hono';
 import { PICKER_PATH, pickerSummary } from '../deep-linking/picker-summary.js';
 import { signPickerSession } from '../deep-linking/session.js';
 import type { RuntimeDeps } from '../deps.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import { fail } from '../respond.js';
 import type { Timeline } from '../timeline.js';
-import { completeLaunch, type CompletedLaunch } from './complete-launch.js';
+import { type CompletedLaunch, completeLaunch } from './complete-launch.js';
 
 type DeepLinkingSettings = DeepLinkingClaims['https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings'];
 
@@ -40,7 +41,14 @@ export async function finishLaunch(c: Context, deps: RuntimeDeps, timeline: Time
     });
   } catch (e) {
     if (!isLtiError(e)) throw e;
-    return fail(c, deps, timeline, e.code, { step: 'provisioning', workspaceId: platform.workspace_id, platformId: platform.id, issuer: platform.issuer, clientId: platform.client_id, note: e.message });
+    return fail(deps, timeline, e.code, {
+      step: 'provisioning',
+      workspaceId: platform.workspace_id,
+      platformId: platform.id,
+      issuer: platform.issuer,
+      clientId: platform.client_id,
+      note: e.message,
+    });
   }
   c.header('x-correlation-id', timeline.correlationId);
   c.header('cache-control', 'no-store');

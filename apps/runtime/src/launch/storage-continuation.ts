@@ -2,13 +2,13 @@
 // and deep-linking launches alike: the launch answers with a page that reads the state back
 // from platform storage, which continues to /lti/launch/continue with a signed continuation
 // carrying the verified launch; the continuation completes it like the cookie path does.
-import type { Context } from 'hono';
-import { appendEvents } from '@tether/db';
+
 import { isCryptoError } from '@tether/crypto';
+import { appendEvents } from '@tether/db';
 import { deepLinkingSettingsSchema, launchRecordSchema, toolEndpoints } from '@tether/lti';
+import type { Context } from 'hono';
 import type { RuntimeDeps } from '../deps.js';
 import { storageLaunchPage } from '../pages/storage-pages.js';
-import type { PlatformEntry } from '../platform-directory.js';
 import { fail, page } from '../respond.js';
 import { newCorrelationId } from '../security.js';
 import { Timeline } from '../timeline.js';
@@ -19,12 +19,7 @@ const CONTINUATION_PURPOSE = 'launch-continue';
 const CONTINUATION_TTL_SEC = 120;
 
 /** First half: record the events so far and send the storage check page. The state stays unused until completion. */
-export async function startStorageCheck(
-  c: Context,
-  deps: RuntimeDeps,
-  timeline: Timeline,
-  input: FinishInput & { storageTarget: string | undefined },
-): Promise<Response> {
+export async function startStorageCheck(deps: RuntimeDeps, timeline: Timeline, input: FinishInput & { storageTarget: string | undefined }): Promise<Response> {
   const { next, entry } = input;
   const { token } = await deps.tokens.sign({
     purpose: CONTINUATION_PURPOSE,
@@ -40,7 +35,7 @@ export async function startStorageCheck(
   });
   await appendEvents(deps.db, timeline.correlationId, entry.platform.workspace_id, timeline.events);
   const continueUrl = `${toolEndpoints(deps.config.PUBLIC_URL).launch}/continue?token=${encodeURIComponent(token)}`;
-  return page(c, 200, timeline.correlationId, (nonce) =>
+  return page(200, timeline.correlationId, (nonce) =>
     storageLaunchPage({ nonce, continueUrl, platformOrigin: new URL(entry.platform.auth_login_url).origin, target: input.storageTarget ?? '_parent', state: input.state }),
   );
 }
@@ -53,7 +48,7 @@ export async function resumeFromStorage(c: Context, deps: RuntimeDeps): Promise<
   } catch (e) {
     if (!isCryptoError(e)) throw e;
     const code = e.code === 'one_time_token_expired' ? 'state_expired' : 'state_unknown';
-    return fail(c, deps, new Timeline(newCorrelationId()), code, { step: 'state', note: 'the launch continuation is invalid or expired' });
+    return fail(deps, new Timeline(newCorrelationId()), code, { step: 'state', note: 'the launch continuation is invalid or expired' });
   }
   const timeline = new Timeline(data.cid ?? newCorrelationId());
   const entry = data.platform ? await deps.platforms.findById(data.platform) : undefined;
@@ -61,10 +56,10 @@ export async function resumeFromStorage(c: Context, deps: RuntimeDeps): Promise<
   const who = { workspaceId: p?.workspace_id ?? null, platformId: p?.id ?? null, issuer: p?.issuer ?? null, clientId: p?.client_id ?? null, state: data.state ?? null };
   const storageError = c.req.query('storage_error');
   if (storageError) {
-    return fail(c, deps, timeline, 'state_missing', { step: 'state', ...who, note: `platform storage did not confirm the state (${storageError.slice(0, 40)})` });
+    return fail(deps, timeline, 'state_missing', { step: 'state', ...who, note: `platform storage did not confirm the state (${storageError.slice(0, 40)})` });
   }
   timeline.ok('state', { binding: 'platform_storage', confirmed: true });
-  if (!entry || !data.state) return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who, note: 'the connection was removed during the launch' });
+  if (!entry || !data.state) return fail(deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who, note: 'the connection was removed during the launch' });
   // The token is ours (signed), so its JSON parses; the schemas guard against a format change between versions.
   const record = launchRecordSchema.parse(JSON.parse(data.record ?? 'null'));
   let next: LaunchNext;
@@ -72,7 +67,7 @@ export async function resumeFromStorage(c: Context, deps: RuntimeDeps): Promise<
     next = { kind: 'picker', settings: deepLinkingSettingsSchema.parse(JSON.parse(data.settings)) };
   } else {
     const scenario = await deps.scenarios.byId(entry.platform.workspace_id, data.scenario ?? '');
-    if (!scenario) return fail(c, deps, timeline, 'scenario_not_found', { step: 'scenario', ...who, record, note: 'the scenario was removed during the launch' });
+    if (!scenario) return fail(deps, timeline, 'scenario_not_found', { step: 'scenario', ...who, record, note: 'the scenario was removed during the launch' });
     next = { kind: 'scenario', scenario };
   }
   return { timeline, input: { entry, record, state: data.state, learnDeployment: data.learn === '1', next } };

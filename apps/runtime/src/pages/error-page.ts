@@ -1,6 +1,6 @@
-import { html, raw } from 'hono/html';
 import { explainOrUnknown } from '@tether/errors';
-import { layout, type Html } from './layout.js';
+import { html, raw } from 'hono/html';
+import { type Html, layout } from './layout.js';
 
 const COPY_SCRIPT = `document.getElementById('copy').addEventListener('click',function(){var i=document.getElementById('cid');i.select();(navigator.clipboard?navigator.clipboard.writeText(i.value):Promise.reject()).then(function(){document.getElementById('copy').textContent='Copied'},function(){document.execCommand('copy');document.getElementById('copy').textContent='Copied'})});`;
 

@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import { layout, type Html } from './layout.js';
+import { type Html, layout } from './layout.js';
 
 export function landingPage(opts: {
   nonce: string;

@@ -2,7 +2,7 @@
 // title, description, slug; one choice (radio) or several (checkboxes); "Add to course" or
 // "Cancel". Rendered inside the LMS frame; the only script is nonced.
 import { html, raw } from 'hono/html';
-import { layout, type Html } from './layout.js';
+import { type Html, layout } from './layout.js';
 
 export interface PickerScenario {
   id: string;

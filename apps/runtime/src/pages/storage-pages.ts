@@ -1,7 +1,7 @@
 // Cookie-less OIDC (LTI client-side postMessage storage): pages that put the state into the
 // platform's storage at login, and read it back at launch, before going on.
 import { html } from 'hono/html';
-import { jsonForScript, layout, type Html } from './layout.js';
+import { type Html, jsonForScript, layout } from './layout.js';
 
 // Shared client: sends one request to the platform frame and resolves with the response
 // matched by message_id and origin; accepts both lti.* and org.imsglobal.lti.* subjects.

@@ -3,8 +3,8 @@
 // (ROSTER_RESYNC_CRON, UTC): a pg-boss schedule sending to `roster-resync`, whose handler
 // requests a sync of every context synced before (contexts with a sync already queued or
 // running are left alone).
-import { ROSTER_SCHEDULE_ACTOR, listResyncTargets, requestRosterSync, type Database, type Kysely, type RosterQueue } from '@tether/db';
-import { DEFAULT_ROSTER_QUEUE_SETTINGS, ROSTER_RESYNC_QUEUE_NAME, createQueueWorker, ensureRosterQueue, pgBossRosterQueue, type JobQueue } from '@tether/queue';
+import { type Database, type Kysely, listResyncTargets, ROSTER_SCHEDULE_ACTOR, type RosterQueue, requestRosterSync } from '@tether/db';
+import { createQueueWorker, DEFAULT_ROSTER_QUEUE_SETTINGS, ensureRosterQueue, type JobQueue, pgBossRosterQueue, ROSTER_RESYNC_QUEUE_NAME } from '@tether/queue';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config.js';
 import type { PlatformServiceTokens } from '../service-tokens.js';

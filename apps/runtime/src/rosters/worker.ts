@@ -18,21 +18,22 @@
 // `queued` with the error so the dashboard shows it. A retry reads from page 1 again. The last
 // try, and permanent NrpsErrors (scope missing, not found, token refused, invalid response),
 // mark the sync `failed` with the code.
-import { TetherError, type RosterSyncErrorCode, type TetherErrorOptions } from '@tether/errors';
-import { fetchMemberships, isNrpsError, type NrpsError } from '@tether/lti';
+
 import {
   applyRosterPage,
+  type Database,
   failRosterSync,
   findPlatformAcrossWorkspaces,
   finishRosterSync,
+  type Kysely,
   noteRosterRetry,
   rosterDifferencesSource,
   setRosterSyncMode,
   startRosterSync,
-  type Database,
-  type Kysely,
 } from '@tether/db';
-import { ROSTER_QUEUE_NAME, createQueueWorker, type RosterJobData } from '@tether/queue';
+import { type RosterSyncErrorCode, TetherError, type TetherErrorOptions } from '@tether/errors';
+import { fetchMemberships, isNrpsError, type NrpsError } from '@tether/lti';
+import { createQueueWorker, ROSTER_QUEUE_NAME, type RosterJobData } from '@tether/queue';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { PlatformServiceTokens } from '../service-tokens.js';
@@ -106,7 +107,16 @@ export function createRosterWorker(o: RosterWorkerOptions) {
         const done = await finishRosterSync(o.db, sync.id, { truncated: result.truncated, maxPages: o.maxPages, differencesUrl: result.differencesUrl });
         stats.done++;
         log.info(
-          { syncId, contextId: sync.context_id, mode: done.mode, pages: result.pages, added: done.added, updated: done.updated, deactivated: done.deactivated, truncated: done.truncated },
+          {
+            syncId,
+            contextId: sync.context_id,
+            mode: done.mode,
+            pages: result.pages,
+            added: done.added,
+            updated: done.updated,
+            deactivated: done.deactivated,
+            truncated: done.truncated,
+          },
           'roster synced',
         );
       }

@@ -3,19 +3,32 @@
 // deep-linking picker) → provision → land. The decisions are packages/lti's pure checks; this
 // handler does the I/O around them. Every refusal has its own error code, records the
 // timeline, uses up the login state and creates nothing.
-import type { Context } from 'hono';
-import { deleteCookie, getCookie } from 'hono/cookie';
+
 import { findLoginState } from '@tether/db';
 import {
-  checkDeepLinkingSettings, checkDeployment, checkLoginStateFresh, checkTargetLinkUri, CLAIM, decideStateBinding, isLtiError, MESSAGE_TYPE, scenarioRefOf,
-  toLaunchRecord, validateIdToken, validationStepOf, type LaunchRecord, type ValidatedLaunch,
+  CLAIM,
+  checkDeepLinkingSettings,
+  checkDeployment,
+  checkLoginStateFresh,
+  checkTargetLinkUri,
+  decideStateBinding,
+  isLtiError,
+  type LaunchRecord,
+  MESSAGE_TYPE,
+  scenarioRefOf,
+  toLaunchRecord,
+  type ValidatedLaunch,
+  validateIdToken,
+  validationStepOf,
 } from '@tether/lti';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie } from 'hono/cookie';
 import { pickerSummary } from '../deep-linking/picker-summary.js';
 import type { RuntimeDeps } from '../deps.js';
 import { finishLaunch, type LaunchNext } from '../launch/finish-launch.js';
 import { startStorageCheck } from '../launch/storage-continuation.js';
 import { redactClaims } from '../redact.js';
-import { fail, type FailureContext } from '../respond.js';
+import { type FailureContext, fail } from '../respond.js';
 import { newCorrelationId, stateCookieName } from '../security.js';
 import { Timeline } from '../timeline.js';
 
@@ -35,36 +48,46 @@ export function launchHandler(deps: RuntimeDeps) {
     if (str(form.error)) {
       const s = stateParam ? await findLoginState(deps.db, stateParam) : undefined;
       if (s) timeline = new Timeline(s.correlation_id);
-      return fail(c, deps, timeline, 'platform_error', {
+      return fail(deps, timeline, 'platform_error', {
         step: 'launch_received',
-        workspaceId: s?.workspace_id, platformId: s?.platform_id, issuer: s?.issuer, clientId: s?.client_id, state: s?.state,
+        workspaceId: s?.workspace_id,
+        platformId: s?.platform_id,
+        issuer: s?.issuer,
+        clientId: s?.client_id,
+        state: s?.state,
         note: `${str(form.error)}${str(form.error_description) ? `: ${str(form.error_description)}` : ''}`.slice(0, 300),
       });
     }
-    if (!stateParam) return fail(c, deps, timeline, 'invalid_request', { step: 'launch_received', note: 'the launch has no state parameter' });
+    if (!stateParam) return fail(deps, timeline, 'invalid_request', { step: 'launch_received', note: 'the launch has no state parameter' });
 
     // 1. State: issued by this tool, unused, unexpired, bound to this browser; the timeline
     //    continues under the login's correlation ID. Used up when the launch completes or fails.
     const login = await findLoginState(deps.db, stateParam);
-    if (!login) return fail(c, deps, timeline, 'state_unknown', { step: 'state' });
+    if (!login) return fail(deps, timeline, 'state_unknown', { step: 'state' });
     timeline = new Timeline(login.correlation_id);
-    const who: Omit<FailureContext, 'step'> = { workspaceId: login.workspace_id, platformId: login.platform_id, issuer: login.issuer, clientId: login.client_id, state: login.state };
+    const who: Omit<FailureContext, 'step'> = {
+      workspaceId: login.workspace_id,
+      platformId: login.platform_id,
+      issuer: login.issuer,
+      clientId: login.client_id,
+      state: login.state,
+    };
     timeline.ok('launch_received', { has_id_token: !!idToken, lti_storage_target: storageTarget ?? null });
     const loginView = { expiresAt: login.expires_at, consumedAt: login.consumed_at, storage: login.storage, deploymentIdHint: login.deployment_id_hint };
     const fresh = checkLoginStateFresh(loginView, new Date());
-    if (!fresh.ok) return fail(c, deps, timeline, fresh.code, { step: 'state', ...who });
+    if (!fresh.ok) return fail(deps, timeline, fresh.code, { step: 'state', ...who });
     const cookieName = stateCookieName(stateParam);
     const bound = decideStateBinding({ state: stateParam, cookie: getCookie(c, cookieName), storageTarget, login: loginView });
     if (!bound.ok) {
       const details = bound.code === 'state_missing' ? { user_agent: c.req.header('user-agent')?.slice(0, 200) ?? null } : undefined;
-      return fail(c, deps, timeline, bound.code, { step: 'state', ...who, ...(bound.note ? { note: bound.note } : {}), ...(details ? { details } : {}) });
+      return fail(deps, timeline, bound.code, { step: 'state', ...who, ...(bound.note ? { note: bound.note } : {}), ...(details ? { details } : {}) });
     }
     const binding = bound.binding;
     timeline.ok('state', { binding, ...(binding === 'platform_storage' ? { pending: 'checked in the browser via lti.get_data' } : {}) });
 
     // 2. Signature and claims, against the platform that issued this state.
     const entry = await deps.platforms.findById(login.platform_id);
-    if (!entry) return fail(c, deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who, note: 'the connection was removed after the login' });
+    if (!entry) return fail(deps, timeline, 'unknown_platform', { step: 'platform_resolved', ...who, note: 'the connection was removed after the login' });
     const { platform } = entry;
     let validated: ValidatedLaunch;
     let record: LaunchRecord;
@@ -85,32 +108,34 @@ export function launchHandler(deps: RuntimeDeps) {
       timeline.ok('claims', { message_type: validated.messageType, deployment_id: validated.deploymentId, claims: redactClaims(validated.claims) });
     } catch (e) {
       if (!isLtiError(e)) throw e;
-      return fail(c, deps, timeline, e.code, { step: validationStepOf(e.code), ...who, note: e.message, details: e.details });
+      return fail(deps, timeline, e.code, { step: validationStepOf(e.code), ...who, note: e.message, details: e.details });
     }
 
     // 3. Deployment: the login's hint must match; unknown ones are refused (strict) or learned.
     const known = entry.deploymentIds.has(record.deploymentId);
     const deployment = checkDeployment({ claim: record.deploymentId, loginHint: login.deployment_id_hint, known, policy: platform.deployment_policy });
-    if (!deployment.ok) return fail(c, deps, timeline, deployment.code, { step: 'deployment', ...who, ...(deployment.details ? { details: deployment.details } : {}) });
+    if (!deployment.ok) return fail(deps, timeline, deployment.code, { step: 'deployment', ...who, ...(deployment.details ? { details: deployment.details } : {}) });
     timeline.ok('deployment', { deployment_id: record.deploymentId, known, ...(deployment.learn ? { learned: true } : {}) });
 
     // 4. Where it goes (the message type itself was checked with the claims): a signed
     //    target_link_uri must point at this tool; a resource link goes to its scenario, a
     //    deep-linking request to the scenario picker.
     const target = checkTargetLinkUri({ messageType: record.messageType, targetLinkUri: record.targetLinkUri, toolOrigin });
-    if (!target.ok) return fail(c, deps, timeline, target.code, { step: 'message_type', ...who, ...(target.details ? { details: target.details } : {}) });
+    if (!target.ok) return fail(deps, timeline, target.code, { step: 'message_type', ...who, ...(target.details ? { details: target.details } : {}) });
     let next: LaunchNext;
     if (validated.messageType === MESSAGE_TYPE.deepLinking) {
       const settings = validated.claims[CLAIM.deepLinkingSettings];
       const picker = checkDeepLinkingSettings(settings);
-      if (!picker.ok) return fail(c, deps, timeline, picker.code, { step: 'deep_link_picker', ...who, ...(picker.note ? { note: picker.note } : {}), details: pickerSummary(settings) });
+      if (!picker.ok)
+        return fail(deps, timeline, picker.code, { step: 'deep_link_picker', ...who, ...(picker.note ? { note: picker.note } : {}), details: pickerSummary(settings) });
       next = { kind: 'picker', settings };
     } else {
       const scenarioRef = scenarioRefOf(record.custom);
       const scenario = scenarioRef ? await deps.scenarios.byRef(platform.workspace_id, scenarioRef) : undefined;
       if (!scenario) {
-        return fail(c, deps, timeline, 'scenario_not_found', {
-          step: 'scenario', ...who,
+        return fail(deps, timeline, 'scenario_not_found', {
+          step: 'scenario',
+          ...who,
           note: scenarioRef ? `scenario_id=${scenarioRef} does not match a scenario of this workspace` : 'the activity has no custom parameter scenario_id',
           details: { scenario_id: scenarioRef ?? null },
         });
@@ -121,7 +146,7 @@ export function launchHandler(deps: RuntimeDeps) {
 
     // 5. Provision, store, land — cookie-less: after the browser proved the state from platform storage.
     const finish = { entry, record, state: stateParam, learnDeployment: deployment.learn, next };
-    if (binding === 'platform_storage') return startStorageCheck(c, deps, timeline, { ...finish, storageTarget });
+    if (binding === 'platform_storage') return startStorageCheck(deps, timeline, { ...finish, storageTarget });
     deleteCookie(c, cookieName, { path: '/lti', secure: true, sameSite: 'None', partitioned: true });
     return finishLaunch(c, deps, timeline, finish);
   };

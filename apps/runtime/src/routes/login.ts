@@ -1,10 +1,11 @@
 // Hop 1 — OIDC login initiation (GET or POST, identical): resolve the platform, mint the
 // correlation ID, state and nonce, store them, bind the state to this browser, and send
 // the browser to the platform's authentication endpoint.
-import type { Context } from 'hono';
-import { setCookie } from 'hono/cookie';
+
 import { recordLogin } from '@tether/db';
 import { buildAuthRequestUrl, describeZodError, loginDeploymentHint, loginRequestSchema, toolEndpoints } from '@tether/lti';
+import type { Context } from 'hono';
+import { setCookie } from 'hono/cookie';
 import type { RuntimeDeps } from '../deps.js';
 import { storageLoginPage } from '../pages/storage-pages.js';
 import { fail, page } from '../respond.js';
@@ -22,16 +23,27 @@ export function loginHandler(deps: RuntimeDeps) {
     const raw = c.req.method === 'POST' ? await readForm(c) : c.req.query();
     const parsed = loginRequestSchema.safeParse(raw);
     if (!parsed.success) {
-      return fail(c, deps, timeline, 'invalid_request', { step: 'login_received', note: describeZodError(parsed.error).join('; '), issuer: typeof raw.iss === 'string' ? raw.iss : null });
+      return fail(deps, timeline, 'invalid_request', {
+        step: 'login_received',
+        note: describeZodError(parsed.error).join('; '),
+        issuer: typeof raw.iss === 'string' ? raw.iss : null,
+      });
     }
     const req = parsed.data;
     const deploymentHint = loginDeploymentHint(req);
-    timeline.ok('login_received', { method: c.req.method, iss: req.iss, client_id: req.client_id ?? null, deployment_id: deploymentHint ?? null, lti_storage_target: req.lti_storage_target ?? null, target_link_uri: req.target_link_uri });
+    timeline.ok('login_received', {
+      method: c.req.method,
+      iss: req.iss,
+      client_id: req.client_id ?? null,
+      deployment_id: deploymentHint ?? null,
+      lti_storage_target: req.lti_storage_target ?? null,
+      target_link_uri: req.target_link_uri,
+    });
 
     // 2. Which registration: (issuer, client_id); one issuer with several and no client_id is refused, never guessed.
     const found = await deps.platforms.findForLogin(req.iss, req.client_id);
     if (!found.ok) {
-      return fail(c, deps, timeline, found.code, { step: 'platform_resolved', issuer: req.iss, clientId: req.client_id ?? null, details: { matches: found.count } });
+      return fail(deps, timeline, found.code, { step: 'platform_resolved', issuer: req.iss, clientId: req.client_id ?? null, details: { matches: found.count } });
     }
     const { platform } = found.entry;
     timeline.ok('platform_resolved', { platform_id: platform.id, platform: platform.name });
@@ -39,7 +51,7 @@ export function loginHandler(deps: RuntimeDeps) {
 
     // 3. The flow must end at this tool (the signed claim is checked again at launch).
     if (!sameOrigin(req.target_link_uri, toolOrigin)) {
-      return fail(c, deps, timeline, 'target_link_uri_invalid', { step: 'target_link_uri', ...who, note: `target_link_uri must be on ${toolOrigin}` });
+      return fail(deps, timeline, 'target_link_uri_invalid', { step: 'target_link_uri', ...who, note: `target_link_uri must be on ${toolOrigin}` });
     }
 
     // 4. State and nonce: 256 bits each from the CSPRNG, stored before redirecting.
@@ -87,7 +99,7 @@ export function loginHandler(deps: RuntimeDeps) {
     c.header('x-correlation-id', timeline.correlationId);
     c.header('cache-control', 'no-store');
     if (req.lti_storage_target) {
-      const res = await page(c, 200, timeline.correlationId, (n) =>
+      const res = await page(200, timeline.correlationId, (n) =>
         storageLoginPage({ nonce: n, authUrl, platformOrigin: new URL(platform.auth_login_url).origin, target: req.lti_storage_target!, state, oidcNonce: nonce }),
       );
       for (const cookie of c.res.headers.getSetCookie()) res.headers.append('set-cookie', cookie);

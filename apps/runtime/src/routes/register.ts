@@ -1,12 +1,13 @@
 // Dynamic registration: the LMS opens our one-time registration URL with its
 // openid_configuration (+ registration_token). Check our token, fetch and check the
 // platform's configuration, register, store the platform — then close the LMS dialog.
-import type { Context } from 'hono';
+
 import { isCryptoError } from '@tether/crypto';
 import { claimRegistrationToken, findWorkspaceById, isUniqueViolation, recordRegistrationOutcome, releaseRegistrationToken, saveRegisteredPlatform, writeAudit } from '@tether/db';
 import { explainOrUnknown } from '@tether/errors';
-import { isRegistrationError, runDynamicRegistration, type RegistrationUrlErrorCode } from '@tether/lti';
 import { TETHER_USER_AGENT as USER_AGENT } from '@tether/http';
+import { isRegistrationError, type RegistrationUrlErrorCode, runDynamicRegistration } from '@tether/lti';
+import type { Context } from 'hono';
 import type { RuntimeDeps } from '../deps.js';
 import { registrationErrorPage, registrationSuccessPage } from '../pages/registration-pages.js';
 import { page } from '../respond.js';
@@ -27,9 +28,15 @@ export function registerHandler(deps: RuntimeDeps) {
     const problem = async (code: UrlProblem, details: Record<string, unknown> = {}) => {
       const p = explainOrUnknown(code);
       timeline.error('registration_url', code, details);
-      await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: null, issuer: null, clientId: null, errorCode: code }, timeline.events);
+      await recordRegistrationOutcome(
+        deps.db,
+        { correlationId: timeline.correlationId, workspaceId, platformId: null, issuer: null, clientId: null, errorCode: code },
+        timeline.events,
+      );
       deps.logger.warn({ correlationId: timeline.correlationId, code }, 'dynamic registration refused');
-      const res = await page(c, p.status, timeline.correlationId, (nonce) => registrationErrorPage({ nonce, title: p.learner, what: p.admin, fix: p.fix, code, correlationId: timeline.correlationId }));
+      const res = await page(p.status, timeline.correlationId, (nonce) =>
+        registrationErrorPage({ nonce, title: p.learner, what: p.admin, fix: p.fix, code, correlationId: timeline.correlationId }),
+      );
       res.headers.set('x-tether-error', code);
       return res;
     };
@@ -62,21 +69,47 @@ export function registerHandler(deps: RuntimeDeps) {
       // 4. Store (idempotent per issuer + client ID).
       const name = platformName(registered.productFamily, config.issuer);
       const saved = await saveRegisteredPlatform(deps.db, {
-        workspaceId, name, issuer: registered.issuer, clientId: registered.clientId, authLoginUrl: registered.authLoginUrl, tokenUrl: registered.tokenUrl,
-        tokenAudience: registered.tokenAudience ?? null, jwksUrl: registered.jwksUrl, productFamily: registered.productFamily, productVersion: registered.productVersion ?? null,
-        deploymentId: registered.deploymentId ?? null, jti,
+        workspaceId,
+        name,
+        issuer: registered.issuer,
+        clientId: registered.clientId,
+        authLoginUrl: registered.authLoginUrl,
+        tokenUrl: registered.tokenUrl,
+        tokenAudience: registered.tokenAudience ?? null,
+        jwksUrl: registered.jwksUrl,
+        productFamily: registered.productFamily,
+        productVersion: registered.productVersion ?? null,
+        deploymentId: registered.deploymentId ?? null,
+        jti,
       });
       if (!saved.ok) {
         await releaseRegistrationToken(deps.db, jti);
         return problem('platform_in_other_workspace', { issuer: registered.issuer, client_id: registered.clientId });
       }
       timeline.ok('platform_saved', { platform_id: saved.platform.id, created: saved.created });
-      await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: saved.platform.id, issuer: saved.platform.issuer, clientId: saved.platform.client_id, errorCode: null }, timeline.events);
-      await writeAudit(deps.db, { workspace_id: workspaceId, actor: 'lms:dynamic-registration', action: saved.created ? 'platform.register' : 'platform.reregister', target_type: 'platform', target_id: saved.platform.id, details: { issuer: saved.platform.issuer, client_id: saved.platform.client_id, correlation_id: timeline.correlationId } });
+      await recordRegistrationOutcome(
+        deps.db,
+        { correlationId: timeline.correlationId, workspaceId, platformId: saved.platform.id, issuer: saved.platform.issuer, clientId: saved.platform.client_id, errorCode: null },
+        timeline.events,
+      );
+      await writeAudit(deps.db, {
+        workspace_id: workspaceId,
+        actor: 'lms:dynamic-registration',
+        action: saved.created ? 'platform.register' : 'platform.reregister',
+        target_type: 'platform',
+        target_id: saved.platform.id,
+        details: { issuer: saved.platform.issuer, client_id: saved.platform.client_id, correlation_id: timeline.correlationId },
+      });
       const workspace = await findWorkspaceById(deps.db, workspaceId);
       deps.logger.info({ correlationId: timeline.correlationId, platformId: saved.platform.id }, 'dynamic registration complete');
-      return page(c, 200, timeline.correlationId, (nonce) =>
-        registrationSuccessPage({ nonce, platformName: name, clientId: saved.platform.client_id, deploymentId: registered.deploymentId ?? null, workspaceName: workspace?.name ?? '' }),
+      return page(200, timeline.correlationId, (nonce) =>
+        registrationSuccessPage({
+          nonce,
+          platformName: name,
+          clientId: saved.platform.client_id,
+          deploymentId: registered.deploymentId ?? null,
+          workspaceName: workspace?.name ?? '',
+        }),
       );
     } catch (e) {
       await releaseRegistrationToken(deps.db, jti);
@@ -85,14 +118,26 @@ export function registerHandler(deps: RuntimeDeps) {
       const explanation = explainOrUnknown(code);
       const lms = isRegistrationError(e) ? { status: e.status, body: e.platformBody } : undefined;
       timeline.error(code.startsWith('config') || code === 'issuer_mismatch' || code === 'insecure_url' ? 'platform_configuration' : 'registration_request', code, {
-        message: (e as Error).message, field: isRegistrationError(e) ? (e.field ?? null) : null, lms_status: lms?.status ?? null,
+        message: (e as Error).message,
+        field: isRegistrationError(e) ? (e.field ?? null) : null,
+        lms_status: lms?.status ?? null,
       });
-      await recordRegistrationOutcome(deps.db, { correlationId: timeline.correlationId, workspaceId, platformId: null, issuer: null, clientId: null, errorCode: code }, timeline.events);
+      await recordRegistrationOutcome(
+        deps.db,
+        { correlationId: timeline.correlationId, workspaceId, platformId: null, issuer: null, clientId: null, errorCode: code },
+        timeline.events,
+      );
       deps.logger.warn({ correlationId: timeline.correlationId, code }, 'dynamic registration failed');
-      const res = await page(c, explanation.status, timeline.correlationId, (nonce) =>
+      const res = await page(explanation.status, timeline.correlationId, (nonce) =>
         registrationErrorPage({
-          nonce, title: explanation.learner, what: `${explanation.admin} (${(e as Error).message})`, fix: explanation.fix,
-          correlationId: timeline.correlationId, code, lms, field: isRegistrationError(e) ? e.field : undefined,
+          nonce,
+          title: explanation.learner,
+          what: `${explanation.admin} (${(e as Error).message})`,
+          fix: explanation.fix,
+          correlationId: timeline.correlationId,
+          code,
+          lms,
+          field: isRegistrationError(e) ? e.field : undefined,
         }),
       );
       res.headers.set('x-tether-error', code);
@@ -102,7 +147,14 @@ export function registerHandler(deps: RuntimeDeps) {
 }
 
 function platformName(productFamily: string, issuer: string): string {
-  const names: Record<string, string> = { canvas: 'Canvas', moodle: 'Moodle', desire2learn: 'Brightspace', BlackboardLearn: 'Blackboard Learn', sakai: 'Sakai', schoology: 'Schoology' };
+  const names: Record<string, string> = {
+    canvas: 'Canvas',
+    moodle: 'Moodle',
+    desire2learn: 'Brightspace',
+    BlackboardLearn: 'Blackboard Learn',
+    sakai: 'Sakai',
+    schoology: 'Schoology',
+  };
   const host = (() => {
     try {
       return new URL(issuer).host;

@@ -1,6 +1,6 @@
-import { Hono } from 'hono';
-import { toolDiscoveryDocument } from '@tether/lti';
 import { databaseReachable } from '@tether/db';
+import { toolDiscoveryDocument } from '@tether/lti';
+import { Hono } from 'hono';
 import type { RuntimeDeps } from '../deps.js';
 
 export function wellKnownRoutes(deps: RuntimeDeps) {

@@ -1,6 +1,6 @@
 // Grade passback as admins see it: recent passbacks with filters, failures per platform,
 // the passbacks of one launch, and Retry for a failed one.
-import { failureCountsByPlatform, InvalidCursorError, listPassbacks, passbacksForLaunch, retryPassback, type PassbackListItem } from '@tether/db';
+import { failureCountsByPlatform, InvalidCursorError, listPassbacks, type PassbackListItem, passbacksForLaunch, retryPassback } from '@tether/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
@@ -20,8 +20,6 @@ function passbackView(p: PassbackListItem) {
   };
 }
 
-type PassbackView = ReturnType<typeof passbackView>;
-
 const statusSchema = z.enum(['received', 'skipped', 'queued', 'sent', 'failed']);
 
 export const gradesRouter = createTRPCRouter({
@@ -39,7 +37,12 @@ export const gradesRouter = createTRPCRouter({
     )
     .query(async ({ ctx, input }) => {
       try {
-        const page = await listPassbacks(ctx.db, ctx.workspace.id, { status: input?.status, platformId: input?.platformId, cursor: input?.cursor ?? null, limit: input?.limit ?? 25 });
+        const page = await listPassbacks(ctx.db, ctx.workspace.id, {
+          status: input?.status,
+          platformId: input?.platformId,
+          cursor: input?.cursor ?? null,
+          limit: input?.limit ?? 25,
+        });
         return { items: page.items.map(passbackView), nextCursor: page.nextCursor };
       } catch (e) {
         if (e instanceof InvalidCursorError) throw fieldError('BAD_REQUEST', 'cursor', 'is not a cursor returned by this list');
@@ -51,9 +54,9 @@ export const gradesRouter = createTRPCRouter({
   byPlatform: adminProcedure.query(({ ctx }) => failureCountsByPlatform(ctx.db, ctx.workspace.id)),
 
   /** The passbacks of one launch (the troubleshooting view). */
-  forLaunch: adminProcedure.input(z.object({ launchId: idSchema })).query(async ({ ctx, input }) =>
-    (await passbacksForLaunch(ctx.db, input.launchId, { workspaceId: ctx.workspace.id })).map(passbackView),
-  ),
+  forLaunch: adminProcedure
+    .input(z.object({ launchId: idSchema }))
+    .query(async ({ ctx, input }) => (await passbacksForLaunch(ctx.db, input.launchId, { workspaceId: ctx.workspace.id })).map(passbackView)),
 
   /** Re-queue a failed passback (after fixing its cause). */
   retry: adminProcedure.input(z.object({ id: idSchema })).mutation(async ({ ctx, input }) => {

@@ -1,5 +1,5 @@
 import { countLaunchesPerDay, findLaunchDetail, listLaunchEvents, listRecentLaunches, topErrorCodes } from '@tether/db';
-import { explainOrUnknown, type CatalogueEntry } from '@tether/errors';
+import { type CatalogueEntry, explainOrUnknown } from '@tether/errors';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
@@ -54,10 +54,7 @@ export const launchesRouter = createTRPCRouter({
   byCorrelationId: adminProcedure
     .input(z.object({ correlationId: z.string().trim().min(1, 'correlation ID is required').max(200, 'correlation ID is too long') }))
     .query(async ({ ctx, input }) => {
-      const [l, events] = await Promise.all([
-        findLaunchDetail(ctx.db, ctx.workspace.id, input.correlationId),
-        listLaunchEvents(ctx.db, ctx.workspace.id, input.correlationId),
-      ]);
+      const [l, events] = await Promise.all([findLaunchDetail(ctx.db, ctx.workspace.id, input.correlationId), listLaunchEvents(ctx.db, ctx.workspace.id, input.correlationId)]);
       if (!l) {
         throw new TRPCError({
           code: 'NOT_FOUND',
@@ -148,10 +145,11 @@ export const launchesRouter = createTRPCRouter({
         const d = byDay.get(date);
         return { date, launches: d?.launches ?? 0, landed: d?.landed ?? 0, failures: d?.failed ?? 0 };
       });
-      const totals = series.reduce(
-        (t, d) => ({ launches: t.launches + d.launches, landed: t.landed + d.landed, failures: t.failures + d.failures }),
-        { launches: 0, landed: 0, failures: 0 },
-      );
+      const totals = series.reduce((t, d) => ({ launches: t.launches + d.launches, landed: t.landed + d.landed, failures: t.failures + d.failures }), {
+        launches: 0,
+        landed: 0,
+        failures: 0,
+      });
       const finished = totals.landed + totals.failures;
       return {
         days,
@@ -162,4 +160,3 @@ export const launchesRouter = createTRPCRouter({
       };
     }),
 });
-

@@ -1,16 +1,16 @@
-import { isCryptoError, fetchJwksDocument } from '@tether/crypto';
+import { fetchJwksDocument, isCryptoError } from '@tether/crypto';
 import {
   createPlatform,
+  type Database,
   findPlatformsByIssuer,
   findPlatformWithDeployments,
   isUniqueViolation,
-  listPlatformSummaries,
-  removePlatform,
-  updatePlatform,
-  type Database,
   type Kysely,
+  listPlatformSummaries,
   type PlatformChanges,
   type PlatformWithDeployments,
+  removePlatform,
+  updatePlatform,
 } from '@tether/db';
 import { platformInputSchema } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
@@ -18,7 +18,6 @@ import { z } from 'zod';
 import { fieldError } from '../errors.js';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
 import { audit, idSchema, iso, isoOrNull } from '../util.js';
-
 
 const s = platformInputSchema.shape;
 
@@ -123,13 +122,18 @@ export const platformsRouter = createTRPCRouter({
       if (isUniqueViolation(e)) throw (await duplicateConnection(ctx.db, ctx.workspace.id, input.issuer, input.clientId)) ?? e;
       throw e;
     }
-    await audit(ctx, 'platform.create', { type: 'platform', id: created.id }, {
-      name: created.name,
-      issuer: created.issuer,
-      clientId: created.client_id,
-      deploymentIds: created.deployment_ids,
-      registeredVia: 'manual',
-    });
+    await audit(
+      ctx,
+      'platform.create',
+      { type: 'platform', id: created.id },
+      {
+        name: created.name,
+        issuer: created.issuer,
+        clientId: created.client_id,
+        deploymentIds: created.deployment_ids,
+        registeredVia: 'manual',
+      },
+    );
     return platformView(created);
   }),
 
@@ -147,7 +151,7 @@ export const platformsRouter = createTRPCRouter({
       } catch (e) {
         if (isCryptoError(e)) {
           // The host answered (an HTTP status, a body too large or not a keyset) ⇒ reachable.
-          const answered = e.code === 'jwks_invalid' || e.code === 'jwks_too_large' || (e.code === 'jwks_fetch_failed' && e.details?.['status'] !== undefined);
+          const answered = e.code === 'jwks_invalid' || e.code === 'jwks_too_large' || (e.code === 'jwks_fetch_failed' && e.details?.status !== undefined);
           return { reachable: answered, validJwks: false, keyCount: 0, error: { code: e.code, message: e.message } };
         }
         return { reachable: false, validJwks: false, keyCount: 0, error: { code: 'jwks_fetch_failed', message: 'The keyset could not be fetched' } };
@@ -180,11 +184,16 @@ export const platformsRouter = createTRPCRouter({
       throw e;
     }
     if (!updated) throw notFound(id);
-    await audit(ctx, 'platform.update', { type: 'platform', id }, {
-      changed: [...Object.keys(f).filter((k) => f[k as keyof typeof f] !== undefined), ...(deploymentIds ? ['deploymentIds'] : [])],
-      ...changes,
-      ...(deploymentIds ? { deploymentIds: updated.deployment_ids } : {}),
-    });
+    await audit(
+      ctx,
+      'platform.update',
+      { type: 'platform', id },
+      {
+        changed: [...Object.keys(f).filter((k) => f[k as keyof typeof f] !== undefined), ...(deploymentIds ? ['deploymentIds'] : [])],
+        ...changes,
+        ...(deploymentIds ? { deploymentIds: updated.deployment_ids } : {}),
+      },
+    );
     return platformView(updated);
   }),
 

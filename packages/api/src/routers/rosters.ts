@@ -1,6 +1,6 @@
 // Names and Roles roster sync as admins see it: the course contexts that can be synced (those
 // whose launches carried an NRPS memberships URL), "Sync roster", and the syncs' progress.
-import { listRosterContexts, listRosterSyncs, requestRosterSync, ROSTER_SCHEDULE_ACTOR, type RosterSync } from '@tether/db';
+import { listRosterContexts, listRosterSyncs, ROSTER_SCHEDULE_ACTOR, type RosterSync, requestRosterSync } from '@tether/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
@@ -54,8 +54,14 @@ export const rostersRouter = createTRPCRouter({
   /** Queue a roster sync of one context (refused while one is queued or running). */
   sync: adminProcedure.input(z.object({ platformId: idSchema, contextId: contextIdSchema })).mutation(async ({ ctx, input }) => {
     if (!ctx.rosterQueue) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'Roster sync is not available in this process (no queue configured).' });
-    const r = await requestRosterSync(ctx.db, ctx.rosterQueue, { workspaceId: ctx.workspace.id, platformId: input.platformId, contextId: input.contextId, requestedBy: ctx.user.id });
-    if (!r.ok && r.code === 'not_found') throw new TRPCError({ code: 'NOT_FOUND', message: `no launch with a Names and Roles URL for course ${input.contextId} on this platform in this workspace` });
+    const r = await requestRosterSync(ctx.db, ctx.rosterQueue, {
+      workspaceId: ctx.workspace.id,
+      platformId: input.platformId,
+      contextId: input.contextId,
+      requestedBy: ctx.user.id,
+    });
+    if (!r.ok && r.code === 'not_found')
+      throw new TRPCError({ code: 'NOT_FOUND', message: `no launch with a Names and Roles URL for course ${input.contextId} on this platform in this workspace` });
     if (!r.ok) throw new TRPCError({ code: 'CONFLICT', message: `a sync of this course is already ${r.sync.status}` });
     return syncView(r.sync);
   }),

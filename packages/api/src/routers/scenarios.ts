@@ -1,10 +1,10 @@
-import { createScenario, findScenarioById, findScenarioBySlug, isUniqueViolation, listScenarios, updateScenario, workspaceHasPlatform, type Scenario } from '@tether/db';
+import { createScenario, findScenarioById, findScenarioBySlug, isUniqueViolation, listScenarios, type Scenario, updateScenario, workspaceHasPlatform } from '@tether/db';
 import { slugSchema, toolEndpoints } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
-import { audit, idSchema, iso, type AdminContext } from '../util.js';
+import { type AdminContext, audit, idSchema, iso } from '../util.js';
 
 const title = z.string().trim().min(1, 'title is required').max(200, 'title must be at most 200 characters');
 const description = z.string().trim().max(5000, 'description must be at most 5000 characters');

@@ -1,5 +1,5 @@
-import { CryptoError } from '../../src/index.js';
 import { expect } from 'vitest';
+import { CryptoError } from '../../src/index.js';
 
 export const SECRET = new TextEncoder().encode('test-master-secret-0123456789-abcdefghijklmnop');
 export const OTHER_SECRET = new TextEncoder().encode('another-master-secret-0123456789-abcdefghijkl');

@@ -10,9 +10,7 @@ export interface TestServer {
 }
 
 /** A throwaway HTTP server on 127.0.0.1 with an OS-assigned port. */
-export async function startServer(
-  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
-): Promise<TestServer> {
+export async function startServer(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<TestServer> {
   const requests: IncomingMessage[] = [];
   const server = createServer((req, res) => {
     requests.push(req);

@@ -1,6 +1,6 @@
 // Initial schema: tenancy, auth (better-auth models), LMS connections, keys, OIDC state,
 // launches + their event timeline, grades, API keys, audit log.
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 const id = (b: any) => b.primaryKey().defaultTo(sql`gen_random_uuid()`);
 const now = (b: any) => b.notNull().defaultTo(sql`now()`);

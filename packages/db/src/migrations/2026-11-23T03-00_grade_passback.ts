@@ -1,7 +1,7 @@
 // Grade passback: the best score per (platform, line item or resource link, learner), the
 // columns the queue worker needs on grade_passbacks, and indexes for the dashboard's lists.
 // The durable queue itself (pg-boss) lives in its own schema `pgboss`, installed by pg-boss.
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

@@ -1,6 +1,6 @@
 // Names and Roles roster sync: one row per sync request (the dashboard's progress and counts),
 // and each LMS user's membership of a course context as the last full roster said it.
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

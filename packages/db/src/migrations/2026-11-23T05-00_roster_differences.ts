@@ -2,7 +2,7 @@
 // `rel="differences"` URL the platform gave it; the next scheduled sync of the context reads
 // that URL (changes since then only) instead of the full roster. `mode` says which read a
 // sync did.
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

@@ -1,6 +1,6 @@
 // A deep-linking picker answers its platform once: the launch row records when it did, so a
 // double submit is refused by one conditional update instead of by looking for an event row.
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('launches').addColumn('deep_link_responded_at', 'timestamptz').execute();

@@ -9,7 +9,7 @@
 // verification an easy way to burn the server's CPU. The digests are compared in constant
 // time. The full key is shown once, at creation, and cannot be recovered.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ApiKey, Database } from '../schema.js';
 
 const KEY_FORMAT = /^tk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -25,10 +25,7 @@ export interface CreatedApiKey {
   key: string;
 }
 
-export async function createApiKey(
-  db: Kysely<Database>,
-  input: { workspaceId: string; name: string; createdBy?: string | null },
-): Promise<CreatedApiKey> {
+export async function createApiKey(db: Kysely<Database>, input: { workspaceId: string; name: string; createdBy?: string | null }): Promise<CreatedApiKey> {
   // A prefix collision (48 random bits) is astronomically rare; retry once on the unique index anyway.
   for (let i = 0; ; i++) {
     const prefix = randomBytes(6).toString('hex');

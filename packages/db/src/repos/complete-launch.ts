@@ -4,11 +4,11 @@
 // deployment, mark the launch landed and append its events. Every write is gated on the
 // state being consumed by this statement, so a replay (on any node) writes nothing.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../schema.js';
-import { consumeLoginState, eventValues, type EventInput, type LaunchDetails } from './launches.js';
-import { displayNameOf, type LtiUserInput } from './provisioning.js';
+import { type Kysely, sql } from 'kysely';
 import { isUniqueViolation } from '../errors.js';
+import type { Database } from '../schema.js';
+import { consumeLoginState, type EventInput, eventValues, type LaunchDetails } from './launches.js';
+import { displayNameOf, type LtiUserInput } from './provisioning.js';
 
 export interface LaunchCompletion {
   correlationId: string;
@@ -22,9 +22,7 @@ export interface LaunchCompletion {
   events: EventInput[];
 }
 
-export type CompletionResult =
-  | { ok: true; launchId: string; userId: string; created: boolean; displayName: string }
-  | { ok: false; reason: 'replayed' };
+export type CompletionResult = { ok: true; launchId: string; userId: string; created: boolean; displayName: string } | { ok: false; reason: 'replayed' };
 
 export async function completeLaunchRecord(db: Kysely<Database>, c: LaunchCompletion): Promise<CompletionResult> {
   try {
@@ -43,15 +41,11 @@ async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<
   const newUserId = randomUUID();
   const profile = { name: u.name ?? null, given_name: u.givenName ?? null, family_name: u.familyName ?? null, email: u.email ?? null, platform_id: u.platformId };
   const row = await db
-    .with('existing', (q) =>
-      q.selectFrom('lti_identities').select('user_id').where('workspace_id', '=', u.workspaceId).where('issuer', '=', u.issuer).where('sub', '=', u.sub),
-    )
+    .with('existing', (q) => q.selectFrom('lti_identities').select('user_id').where('workspace_id', '=', u.workspaceId).where('issuer', '=', u.issuer).where('sub', '=', u.sub))
     .with('consumed', (q) =>
       consumeLoginState(q, c.state)
         // Only a launch still under way completes (not one that failed meanwhile).
-        .where(({ exists, selectFrom }) =>
-          exists(selectFrom('launches').select('id').where('correlation_id', '=', c.correlationId).where('status', '=', 'started')),
-        )
+        .where(({ exists, selectFrom }) => exists(selectFrom('launches').select('id').where('correlation_id', '=', c.correlationId).where('status', '=', 'started')))
         .returning('state'),
     )
     .with('ident', (q) =>

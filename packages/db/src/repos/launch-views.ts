@@ -1,7 +1,7 @@
 // Launch read models for the dashboard: a launch with its timeline (troubleshooting), the
 // recent-launches list and the overview counts. Every query is scoped to a workspace: launches
 // without one (e.g. unknown_platform at login) are visible to nobody.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, LaunchStatus } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -15,9 +15,7 @@ function launchRows(db: Db, workspaceId: string) {
     .leftJoin('platforms as p', (j) => j.onRef('p.id', '=', 'l.platform_id').onRef('p.workspace_id', '=', 'l.workspace_id'))
     .leftJoin('scenarios as s', (j) => j.onRef('s.id', '=', 'l.scenario_id').onRef('s.workspace_id', '=', 'l.workspace_id'))
     .leftJoin('users as u', 'u.id', 'l.user_id')
-    .leftJoin('lti_identities as li', (j) =>
-      j.onRef('li.workspace_id', '=', 'l.workspace_id').onRef('li.issuer', '=', 'l.issuer').onRef('li.sub', '=', 'l.lti_sub'),
-    )
+    .leftJoin('lti_identities as li', (j) => j.onRef('li.workspace_id', '=', 'l.workspace_id').onRef('li.issuer', '=', 'l.issuer').onRef('li.sub', '=', 'l.lti_sub'))
     .where('l.workspace_id', '=', workspaceId);
 }
 
@@ -127,4 +125,3 @@ export async function topErrorCodes(db: Db, workspaceId: string, from: Date, lim
     .execute();
   return rows.map((r) => ({ code: r.error_code as string, count: Number(r.count) }));
 }
-

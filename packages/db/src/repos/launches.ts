@@ -2,7 +2,7 @@
 // trips: a login is one statement, a completed or failed launch one more (see
 // complete-launch.ts). A login state is used up in exactly one place: `consumeLoginState`,
 // which both the completion and the failure statements embed.
-import { sql, type Kysely, type QueryCreator, type Transaction } from 'kysely';
+import { type Kysely, type QueryCreator, sql, type Transaction } from 'kysely';
 import type { Database, EventOutcome, Launch, LoginState, NewLoginState } from '../schema.js';
 
 export interface EventInput {
@@ -102,10 +102,17 @@ export async function recordFailure(
   const write = (db: QueryCreator<Database>) =>
     db
       .with('l', (q) =>
-      q
-        .insertInto('launches')
-        .values({ correlation_id: input.correlationId, workspace_id: input.workspaceId, platform_id: input.platformId ?? null, issuer: input.issuer ?? null, client_id: input.clientId ?? null, ...failed })
-        .onConflict((oc) => oc.column('correlation_id').doUpdateSet(failed).where('launches.status', '=', 'started')),
+        q
+          .insertInto('launches')
+          .values({
+            correlation_id: input.correlationId,
+            workspace_id: input.workspaceId,
+            platform_id: input.platformId ?? null,
+            issuer: input.issuer ?? null,
+            client_id: input.clientId ?? null,
+            ...failed,
+          })
+          .onConflict((oc) => oc.column('correlation_id').doUpdateSet(failed).where('launches.status', '=', 'started')),
       )
       .insertInto('launch_events')
       .values(eventRows(input.correlationId, input.workspaceId, events))
@@ -116,7 +123,10 @@ export async function recordFailure(
 
 export async function appendEvents(db: Db, correlationId: string, workspaceId: string | null, events: EventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await db.insertInto('launch_events').values(eventRows(correlationId, workspaceId, events)).execute();
+  await db
+    .insertInto('launch_events')
+    .values(eventRows(correlationId, workspaceId, events))
+    .execute();
 }
 
 export async function findLoginState(db: Db, state: string): Promise<LoginState | undefined> {
@@ -130,12 +140,7 @@ export async function findLoginState(db: Db, state: string): Promise<LoginState 
 export async function recordDeepLinkResponse(db: Kysely<Database>, correlationId: string, workspaceId: string, events: EventInput[]): Promise<boolean> {
   const row = await db
     .with('l', (q) =>
-      q
-        .updateTable('launches')
-        .set({ deep_link_responded_at: sql`now()` })
-        .where('correlation_id', '=', correlationId)
-        .where('deep_link_responded_at', 'is', null)
-        .returning('id'),
+      q.updateTable('launches').set({ deep_link_responded_at: sql`now()` }).where('correlation_id', '=', correlationId).where('deep_link_responded_at', 'is', null).returning('id'),
     )
     .with('ev', (q) =>
       q

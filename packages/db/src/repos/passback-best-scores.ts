@@ -2,7 +2,7 @@
 // learner): which passback is the best, the last score sent, and the send lease. Shared by
 // recording (passback-records.ts) and delivery (passback-delivery.ts); not part of the
 // package's surface.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, GradeBestScore, GradePassback } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;

@@ -2,7 +2,7 @@
 // record the outcome (sent, retry, failed) with its launch-timeline event in one transaction.
 // Codes, numbers and the LMS's own message are stored; what a code means is the catalogue's
 // (`explain` of @tether/errors), read where it is shown.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, GradePassback, Launch, PassbackStatus } from '../schema.js';
 import { appendEvents, type EventInput } from './launches.js';
 import { recomputeBest, releaseLease } from './passback-best-scores.js';
@@ -69,7 +69,9 @@ export async function claimPassback(db: Kysely<Database>, ref: PassbackRef, opts
         .set({ status: 'skipped', skip_code: 'superseded', skip_reason: reason, next_attempt_at: null, updated_at: sql`now()` })
         .where('id', '=', p.id)
         .execute();
-      await appendEvents(trx, ref.correlationId, ref.workspaceId, [{ step: 'grade_skipped', outcome: 'info', details: { passbackId: p.id, code: 'superseded', reason, bestPercent } }]);
+      await appendEvents(trx, ref.correlationId, ref.workspaceId, [
+        { step: 'grade_skipped', outcome: 'info', details: { passbackId: p.id, code: 'superseded', reason, bestPercent } },
+      ]);
       return { kind: 'superseded', bestPercent } as const;
     }
     if (best.sending_passback_id && best.sending_passback_id !== p.id && best.lease_active) return { kind: 'busy', holder: best.sending_passback_id } as const;
@@ -150,7 +152,16 @@ export async function markPassbackSent(
       {
         step: 'grade_sent',
         outcome: 'ok',
-        details: { passbackId: p.id, lmsStatus: v.lmsStatus, scoreGiven: v.scoreGiven, scoreMaximum: v.scoreMaximum, percent: p.score_percent, lineItem: v.lineitemUrl, timestamp: v.timestamp.toISOString(), tries: p.tries },
+        details: {
+          passbackId: p.id,
+          lmsStatus: v.lmsStatus,
+          scoreGiven: v.scoreGiven,
+          scoreMaximum: v.scoreMaximum,
+          percent: p.score_percent,
+          lineItem: v.lineitemUrl,
+          timestamp: v.timestamp.toISOString(),
+          tries: p.tries,
+        },
       },
     ]);
     return true;
@@ -174,7 +185,19 @@ export async function recordPassbackRetry(
     if (!p) return;
     await releaseLease(trx, p);
     await appendEvents(trx, ref.correlationId, ref.workspaceId, [
-      { step: 'grade_retry', outcome: 'info', error_code: v.code, details: { passbackId: p.id, attempt: v.attempt, delaySec: v.delaySec, nextAttemptAt: v.nextAttemptAt?.toISOString() ?? null, message: v.message, ...(v.status ? { status: v.status } : {}) } },
+      {
+        step: 'grade_retry',
+        outcome: 'info',
+        error_code: v.code,
+        details: {
+          passbackId: p.id,
+          attempt: v.attempt,
+          delaySec: v.delaySec,
+          nextAttemptAt: v.nextAttemptAt?.toISOString() ?? null,
+          message: v.message,
+          ...(v.status ? { status: v.status } : {}),
+        },
+      },
     ]);
   });
 }

@@ -1,6 +1,6 @@
 // The dashboard's passback lists and counts. Every query is scoped to a workspace.
 import { TetherError } from '@tether/errors';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, PassbackSkipCode, PassbackStatus } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -77,7 +77,8 @@ const encodeCursor = (ts: string, id: string) => Buffer.from(JSON.stringify([ts,
 function decodeCursor(cursor: string): [string, string] | null {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0])) && /^[0-9a-f-]{36}$/i.test(v[1])) return [v[0], v[1]];
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0])) && /^[0-9a-f-]{36}$/i.test(v[1]))
+      return [v[0], v[1]];
   } catch {
     /* fall through */
   }
@@ -107,7 +108,11 @@ export async function listPassbacks(
     if (!c) throw new InvalidCursorError('invalid_cursor', 'cursor: not a cursor returned by listPassbacks');
     q = q.where(sql<boolean>`(p.created_at, p.id) < (${c[0]}::timestamptz, ${c[1]}::uuid)`);
   }
-  const rows = await q.orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('p.created_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {

@@ -12,10 +12,10 @@
 // The queue is behind `PassbackQueue` so callers (the api package) need no queue library:
 // @tether/queue implements it with pg-boss.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Attempt, Database, GradePassback, Launch, PassbackSkipCode, PassbackStatus } from '../schema.js';
-import { appendEvents, type EventInput } from './launches.js';
 import { writeAudit } from './audit.js';
+import { appendEvents, type EventInput } from './launches.js';
 import { bestRow, offerBestScore } from './passback-best-scores.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -85,12 +85,7 @@ export async function recordAttempt(db: Kysely<Database>, input: RecordAttemptIn
       .returningAll()
       .executeTakeFirst();
     if (!attempt) {
-      const existing = await trx
-        .selectFrom('attempts')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('attempt_key', '=', input.attemptKey)
-        .executeTakeFirstOrThrow();
+      const existing = await trx.selectFrom('attempts').selectAll().where('workspace_id', '=', workspaceId).where('attempt_key', '=', input.attemptKey).executeTakeFirstOrThrow();
       const passback = await trx.selectFrom('grade_passbacks').selectAll().where('attempt_id', '=', existing.id).executeTakeFirst();
       const sameInput = existing.launch_id === launch.id && samePercent(existing.score_percent, input.scorePercent);
       return { kind: 'duplicate' as const, attempt: existing, passback, sameInput };
@@ -211,7 +206,9 @@ export async function retryPassback(
       .where('id', '=', p.id)
       .execute();
     await queue.enqueue(p.id, { trx, jobId });
-    await appendEvents(trx, correlationId, workspaceId, [{ step: 'grade_queued', outcome: 'ok', details: { passbackId: p.id, jobId, retry: true, ...(opts.actor ? { by: opts.actor } : {}) } }]);
+    await appendEvents(trx, correlationId, workspaceId, [
+      { step: 'grade_queued', outcome: 'ok', details: { passbackId: p.id, jobId, retry: true, ...(opts.actor ? { by: opts.actor } : {}) } },
+    ]);
     return { ok: true, status: 'queued', passbackId: p.id, jobId } as const;
   });
 }

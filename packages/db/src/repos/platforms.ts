@@ -1,7 +1,7 @@
 // Platform (LMS registration) storage: the one home for platform SQL. Dashboard queries take a
 // workspaceId; the runtime's login and launch lookups do not (a launch learns its workspace from
 // the platform it resolves to).
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Deployment, DeploymentPolicy, DeploymentSource, NewPlatform, Platform } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -11,15 +11,12 @@ export interface PlatformWithDeployments extends Platform {
 }
 
 /** A platform row's deployment IDs, oldest first, as one column (`p` is the platforms alias). */
-const deploymentIdsOfP = sql<string[]>`coalesce((select array_agg(d.deployment_id order by d.created_at, d.deployment_id) from deployments d where d.platform_id = p.id), '{}'::text[])`;
+const deploymentIdsOfP = sql<
+  string[]
+>`coalesce((select array_agg(d.deployment_id order by d.created_at, d.deployment_id) from deployments d where d.platform_id = p.id), '{}'::text[])`;
 
 /** Insert a platform and its deployments in one transaction. */
-export async function createPlatform(
-  db: Kysely<Database>,
-  input: NewPlatform,
-  deploymentIds: string[],
-  source: DeploymentSource,
-): Promise<PlatformWithDeployments> {
+export async function createPlatform(db: Kysely<Database>, input: NewPlatform, deploymentIds: string[], source: DeploymentSource): Promise<PlatformWithDeployments> {
   return db.transaction().execute(async (trx) => {
     const platform = await trx.insertInto('platforms').values(input).returningAll().executeTakeFirstOrThrow();
     const unique = [...new Set(deploymentIds)];

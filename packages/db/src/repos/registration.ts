@@ -1,10 +1,10 @@
 // Dynamic registration storage: one-time URLs (claimed atomically, released when the
 // registration fails so the admin can retry within the hour) and the idempotent save of
 // the platform the LMS registered us with.
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, Platform } from '../schema.js';
 import { writeAudit } from './audit.js';
-import { eventRows, type EventInput } from './launches.js';
+import { type EventInput, eventRows } from './launches.js';
 
 /** Stores a minted one-time registration URL's jti (so the runtime can refuse a second use) with its audit entry, in one transaction. */
 export async function storeRegistrationToken(
@@ -63,9 +63,7 @@ export interface RegisteredPlatformInput {
   jti: string;
 }
 
-export type SaveRegisteredResult =
-  | { ok: true; platform: Platform; created: boolean }
-  | { ok: false; reason: 'other_workspace'; existing: Platform };
+export type SaveRegisteredResult = { ok: true; platform: Platform; created: boolean } | { ok: false; reason: 'other_workspace'; existing: Platform };
 
 /**
  * Insert, or — when this workspace already has (issuer, client_id) — update it in place:
@@ -85,7 +83,12 @@ export async function saveRegisteredPlatform(db: Kysely<Database>, p: Registered
       product_version: p.productVersion,
     };
     const platform = existing
-      ? await trx.updateTable('platforms').set({ ...values, updated_at: sql`now()` }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+      ? await trx
+          .updateTable('platforms')
+          .set({ ...values, updated_at: sql`now()` })
+          .where('id', '=', existing.id)
+          .returningAll()
+          .executeTakeFirstOrThrow()
       : await trx
           .insertInto('platforms')
           .values({ ...values, workspace_id: p.workspaceId, issuer: p.issuer, client_id: p.clientId, registered_via: 'dynamic', deployment_policy: 'learn' })

@@ -5,7 +5,7 @@
 // A sync is a `roster_syncs` row plus a `roster-sync` queue job written in the same
 // transaction (at most one queued/running sync per context: a partial unique index).
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, RosterSync } from '../schema.js';
 import { writeAudit } from './audit.js';
 
@@ -64,7 +64,12 @@ export async function listRosterContexts(db: Db, workspaceId: string): Promise<R
     .execute();
   const counts = await db
     .selectFrom('context_memberships')
-    .select(['platform_id', 'context_id', sql<number>`count(*) filter (where status = 'active')::int`.as('active'), sql<number>`count(*) filter (where status = 'inactive')::int`.as('inactive')])
+    .select([
+      'platform_id',
+      'context_id',
+      sql<number>`count(*) filter (where status = 'active')::int`.as('active'),
+      sql<number>`count(*) filter (where status = 'inactive')::int`.as('inactive'),
+    ])
     .where('workspace_id', '=', workspaceId)
     .groupBy(['platform_id', 'context_id'])
     .execute();
@@ -86,10 +91,7 @@ export async function listRosterContexts(db: Db, workspaceId: string): Promise<R
   });
 }
 
-export type RequestRosterSyncResult =
-  | { ok: true; sync: RosterSync }
-  | { ok: false; code: 'not_found' }
-  | { ok: false; code: 'already_active'; sync: RosterSync };
+export type RequestRosterSyncResult = { ok: true; sync: RosterSync } | { ok: false; code: 'not_found' } | { ok: false; code: 'already_active'; sync: RosterSync };
 
 /**
  * Queue a sync of one context: a `queued` row and its job, in one transaction. The memberships
@@ -106,7 +108,13 @@ export async function requestRosterSync(
       .selectFrom('launches as l')
       .innerJoin('platforms as p', (j) => j.onRef('p.id', '=', 'l.platform_id').onRef('p.workspace_id', '=', 'l.workspace_id'))
       .select(['l.nrps_memberships_url', 'l.deployment_id'])
-      .select(sql<string | null>`(select l2.context_title from launches l2 where l2.platform_id = l.platform_id and l2.context_id = l.context_id and l2.context_title is not null order by l2.created_at desc limit 1)`.as('context_title'))
+      .select(
+        sql<
+          string | null
+        >`(select l2.context_title from launches l2 where l2.platform_id = l.platform_id and l2.context_id = l.context_id and l2.context_title is not null order by l2.created_at desc limit 1)`.as(
+          'context_title',
+        ),
+      )
       .where('l.workspace_id', '=', input.workspaceId)
       .where('l.platform_id', '=', input.platformId)
       .where('l.context_id', '=', input.contextId)
@@ -141,7 +149,14 @@ export async function requestRosterSync(
         .executeTakeFirstOrThrow();
       return { ok: false, code: 'already_active', sync: active } as const;
     }
-    await writeAudit(trx, { workspace_id: input.workspaceId, actor: input.requestedBy, action: 'roster.sync', target_type: 'roster_sync', target_id: sync.id, details: { platformId: input.platformId, contextId: input.contextId } });
+    await writeAudit(trx, {
+      workspace_id: input.workspaceId,
+      actor: input.requestedBy,
+      action: 'roster.sync',
+      target_type: 'roster_sync',
+      target_id: sync.id,
+      details: { platformId: input.platformId, contextId: input.contextId },
+    });
     await queue.enqueue(sync.id, { trx, jobId });
     return { ok: true, sync } as const;
   });
@@ -158,7 +173,11 @@ export interface RosterSyncListItem extends RosterSync {
 }
 
 /** Recent syncs of a workspace, newest first; optionally of one platform and/or context. */
-export async function listRosterSyncs(db: Db, workspaceId: string, opts: { platformId?: string | undefined; contextId?: string | undefined; limit?: number } = {}): Promise<RosterSyncListItem[]> {
+export async function listRosterSyncs(
+  db: Db,
+  workspaceId: string,
+  opts: { platformId?: string | undefined; contextId?: string | undefined; limit?: number } = {},
+): Promise<RosterSyncListItem[]> {
   let q = db
     .selectFrom('roster_syncs as s')
     .leftJoin('platforms as p', 'p.id', 's.platform_id')
@@ -167,7 +186,11 @@ export async function listRosterSyncs(db: Db, workspaceId: string, opts: { platf
     .where('s.workspace_id', '=', workspaceId);
   if (opts.platformId) q = q.where('s.platform_id', '=', opts.platformId);
   if (opts.contextId) q = q.where('s.context_id', '=', opts.contextId);
-  return q.orderBy('s.created_at', 'desc').orderBy('s.id', 'desc').limit(opts.limit ?? 20).execute();
+  return q
+    .orderBy('s.created_at', 'desc')
+    .orderBy('s.id', 'desc')
+    .limit(opts.limit ?? 20)
+    .execute();
 }
 
 export async function getRosterSync(db: Db, syncId: string): Promise<RosterSync | undefined> {

@@ -10,7 +10,7 @@
 // A scheduled sync of a context whose last completed sync stored one reads that URL instead
 // (`mode: 'differences'`, see `rosterDifferencesSource`): it lists only the changes since, so
 // members it does not mention are left alone (never deactivated).
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, RosterSync, RosterSyncMode } from '../schema.js';
 import { provisionLtiMember } from './provisioning.js';
 import { ROSTER_SCHEDULE_ACTOR } from './roster-requests.js';
@@ -115,7 +115,10 @@ export async function applyRosterPage(
       if (m.status !== 'Deleted') {
         profileChanged =
           !!before &&
-          (norm(before.name) !== norm(m.name) || norm(before.given_name) !== norm(m.givenName) || norm(before.family_name) !== norm(m.familyName) || norm(before.email) !== norm(m.email));
+          (norm(before.name) !== norm(m.name) ||
+            norm(before.given_name) !== norm(m.givenName) ||
+            norm(before.family_name) !== norm(m.familyName) ||
+            norm(before.email) !== norm(m.email));
         await provisionLtiMember(trx, {
           workspaceId: sync.workspace_id,
           platformId: sync.platform_id,
@@ -129,7 +132,15 @@ export async function applyRosterPage(
       }
       const identityId =
         before?.id ??
-        (await trx.selectFrom('lti_identities').select('id').where('workspace_id', '=', sync.workspace_id).where('issuer', '=', input.issuer).where('sub', '=', m.userId).executeTakeFirstOrThrow()).id;
+        (
+          await trx
+            .selectFrom('lti_identities')
+            .select('id')
+            .where('workspace_id', '=', sync.workspace_id)
+            .where('issuer', '=', input.issuer)
+            .where('sub', '=', m.userId)
+            .executeTakeFirstOrThrow()
+        ).id;
       touched.push(identityId);
       const status = m.status === 'Active' ? 'active' : 'inactive';
       const prev = await trx
@@ -144,7 +155,16 @@ export async function applyRosterPage(
       const roles = m.status === 'Deleted' && prev ? prev.roles : [...m.roles];
       await trx
         .insertInto('context_memberships')
-        .values({ platform_id: sync.platform_id, context_id: sync.context_id, identity_id: identityId, workspace_id: sync.workspace_id, roles, status, last_sync_id: sync.id, synced_at: new Date() })
+        .values({
+          platform_id: sync.platform_id,
+          context_id: sync.context_id,
+          identity_id: identityId,
+          workspace_id: sync.workspace_id,
+          roles,
+          status,
+          last_sync_id: sync.id,
+          synced_at: new Date(),
+        })
         .onConflict((oc) => oc.columns(['platform_id', 'context_id', 'identity_id']).doUpdateSet({ roles, status, last_sync_id: sync.id, synced_at: new Date() }))
         .execute();
       if (prev?.last_sync_id === sync.id) c.unchanged++;
@@ -211,7 +231,10 @@ export async function finishRosterSync(
         .returning('identity_id')
         .execute();
       deactivated = gone.length;
-      await refreshIdentityStatus(trx, gone.map((g) => g.identity_id));
+      await refreshIdentityStatus(
+        trx,
+        gone.map((g) => g.identity_id),
+      );
     }
     return trx
       .updateTable('roster_syncs')

@@ -1,15 +1,12 @@
 // Scenario storage. Every query is scoped to a workspace: slugs are unique per workspace only.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Scenario } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function createScenario(
-  db: Db,
-  input: { workspace_id: string; slug: string; title: string; description?: string },
-): Promise<Scenario> {
+export async function createScenario(db: Db, input: { workspace_id: string; slug: string; title: string; description?: string }): Promise<Scenario> {
   return db.insertInto('scenarios').values(input).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -37,12 +34,7 @@ export async function findScenarioByRef(db: Db, workspaceId: string, ref: string
 }
 
 /** Undefined when the scenario is not in this workspace. */
-export async function updateScenario(
-  db: Db,
-  workspaceId: string,
-  id: string,
-  changes: { slug?: string; title?: string; description?: string },
-): Promise<Scenario | undefined> {
+export async function updateScenario(db: Db, workspaceId: string, id: string, changes: { slug?: string; title?: string; description?: string }): Promise<Scenario | undefined> {
   return db
     .updateTable('scenarios')
     .set({ ...changes, updated_at: sql<Date>`now()` })

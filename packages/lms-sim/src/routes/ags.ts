@@ -210,12 +210,7 @@ export function installAgsRoutes(app: Hono, sim: SimContext): void {
     if (!parsed.success) return json(400, { error: 'invalid_request', error_description: zodMessage(parsed.error) });
     const score = parsed.data as Score;
 
-    if (
-      sim.mode === 'brightspace' &&
-      score.scoreGiven !== undefined &&
-      score.scoreMaximum !== undefined &&
-      score.scoreGiven > score.scoreMaximum
-    ) {
+    if (sim.mode === 'brightspace' && score.scoreGiven !== undefined && score.scoreMaximum !== undefined && score.scoreGiven > score.scoreMaximum) {
       return json(400, { error: 'invalid_request', error_description: 'scoreGiven exceeds scoreMaximum (grade item cannot exceed)' });
     }
 
@@ -272,7 +267,5 @@ export function installAgsRoutes(app: Hono, sim: SimContext): void {
     return typedJson(200, MEDIA.resultContainer, items, link ? { link } : {});
   });
 
-  app.all(itemPath, () =>
-    json(405, { error: 'method_not_allowed', error_description: 'line item URLs accept GET, PUT and DELETE' }),
-  );
+  app.all(itemPath, () => json(405, { error: 'method_not_allowed', error_description: 'line item URLs accept GET, PUT and DELETE' }));
 }

@@ -20,11 +20,7 @@ export function requireBearer(c: Context, sim: SimContext, anyOf: string[]): Iss
   }
   const rec = sim.state.accessTokens.get(m[2]!);
   if (!rec || rec.expiresAt <= Date.now()) {
-    return json(
-      401,
-      { error: 'invalid_token', error_description: 'unknown or expired access token' },
-      { 'www-authenticate': 'Bearer realm="lms-sim", error="invalid_token"' },
-    );
+    return json(401, { error: 'invalid_token', error_description: 'unknown or expired access token' }, { 'www-authenticate': 'Bearer realm="lms-sim", error="invalid_token"' });
   }
   if (!anyOf.some((s) => rec.scopes.includes(s))) {
     return json(

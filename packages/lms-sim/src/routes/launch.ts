@@ -173,18 +173,9 @@ export function installLaunchRoutes(app: Hono, sim: SimContext): void {
     sim.state.deepLinkResponses.push({ jwt, header, claims, errors, at: Date.now() });
     const items = claims && Array.isArray(claims[CLAIM.dlContentItems]) ? (claims[CLAIM.dlContentItems] as unknown[]) : [];
     if (errors.length) {
-      return html(
-        400,
-        page('Deep linking failed', `<ul>${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`),
-      );
+      return html(400, page('Deep linking failed', `<ul>${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`));
     }
-    return html(
-      200,
-      page(
-        'Content added',
-        `<p>${items.length} item(s) received.</p><pre>${escapeHtml(JSON.stringify(items, null, 2))}</pre>`,
-      ),
-    );
+    return html(200, page('Content added', `<p>${items.length} item(s) received.</p><pre>${escapeHtml(JSON.stringify(items, null, 2))}</pre>`));
   });
 
   app.get('/return', (c) => {
@@ -237,9 +228,7 @@ ${tools.length ? `<table><tr><th>client_id</th><th>name</th><th>login URL</th><t
       const init = loginInitiation(sim, {
         clientId: q.get('client_id') ?? undefined,
         roles: isInstructor ? [ROLE.instructor] : [ROLE.learner],
-        user: isInstructor
-          ? { sub: 'sim-instructor-1', name: 'Grace Hopper', given_name: 'Grace', family_name: 'Hopper', email: 'grace.hopper@example.edu' }
-          : undefined,
+        user: isInstructor ? { sub: 'sim-instructor-1', name: 'Grace Hopper', given_name: 'Grace', family_name: 'Hopper', email: 'grace.hopper@example.edu' } : undefined,
         messageType: q.get('type') === 'deep_linking' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest',
         ...(q.get('scenario_id') ? { custom: { scenario_id: q.get('scenario_id')! } } : {}),
       });
@@ -293,12 +282,7 @@ window.addEventListener('message', function (ev) {
   });
 }
 
-async function checkDeepLinkResponse(
-  sim: SimContext,
-  jwt: string,
-  header: Record<string, unknown>,
-  claims: Record<string, unknown>,
-): Promise<string[]> {
+async function checkDeepLinkResponse(sim: SimContext, jwt: string, header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string[]> {
   const errors: string[] = [];
   if (header.alg !== 'RS256') errors.push(`alg must be RS256 (got ${String(header.alg)})`);
   if (typeof header.kid !== 'string' || !header.kid) errors.push('kid header missing');

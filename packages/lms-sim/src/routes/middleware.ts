@@ -6,14 +6,7 @@ import { logRequest, type SimContext } from '../state.js';
 
 /** Paths the *tool's server* calls (as opposed to the learner's browser). */
 function isToolFacing(path: string): boolean {
-  return (
-    path === '/jwks' ||
-    path === '/token' ||
-    path === '/register' ||
-    path.startsWith('/.well-known/') ||
-    path.startsWith('/ags/') ||
-    path.startsWith('/nrps/')
-  );
+  return path === '/jwks' || path === '/token' || path === '/register' || path.startsWith('/.well-known/') || path.startsWith('/ags/') || path.startsWith('/nrps/');
 }
 
 export function installMiddleware(app: Hono, sim: SimContext): void {
@@ -39,10 +32,7 @@ export function installMiddleware(app: Hono, sim: SimContext): void {
     const url = new URL(c.req.url);
     const target = url.pathname + url.search;
     const rule = sim.state.failRules.find(
-      (r) =>
-        r.remaining > 0 &&
-        (r.method === undefined || r.method.toUpperCase() === c.req.method) &&
-        (r.path === undefined || r.path.test(target)),
+      (r) => r.remaining > 0 && (r.method === undefined || r.method.toUpperCase() === c.req.method) && (r.path === undefined || r.path.test(target)),
     );
     if (rule) {
       rule.remaining--;

@@ -48,10 +48,7 @@ export function installNrpsRoutes(app: Hono, sim: SimContext): void {
     const pageNo = parsePage(q.get('page'));
 
     const entries = [...(roster?.entries.values() ?? [])].sort((a, b) => a.seq - b.seq);
-    let members = (since === null || Number.isNaN(since)
-      ? entries.filter((e) => e.member.status !== 'Deleted')
-      : entries.filter((e) => e.seq > since)
-    ).map((e) => e.member);
+    let members = (since === null || Number.isNaN(since) ? entries.filter((e) => e.member.status !== 'Deleted') : entries.filter((e) => e.seq > since)).map((e) => e.member);
     if (role) members = members.filter((m) => roleMatches(m, role));
 
     const pageMembers = members.slice((pageNo - 1) * limit, pageNo * limit).map((m) => {

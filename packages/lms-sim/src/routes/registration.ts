@@ -31,15 +31,8 @@ const ToolConfiguration = z.looseObject({
 
 const RegistrationRequest = z.looseObject({
   application_type: z.literal('web', 'application_type must be "web"'),
-  response_types: z
-    .array(z.string())
-    .refine((v) => v.includes('id_token'), 'response_types must include "id_token"'),
-  grant_types: z
-    .array(z.string())
-    .refine(
-      (v) => v.includes('implicit') && v.includes('client_credentials'),
-      'grant_types must include "implicit" and "client_credentials"',
-    ),
+  response_types: z.array(z.string()).refine((v) => v.includes('id_token'), 'response_types must include "id_token"'),
+  grant_types: z.array(z.string()).refine((v) => v.includes('implicit') && v.includes('client_credentials'), 'grant_types must include "implicit" and "client_credentials"'),
   initiate_login_uri: z.url('initiate_login_uri must be a URL'),
   redirect_uris: z.array(z.url('redirect_uris must be URLs')).min(1, 'redirect_uris must not be empty'),
   client_name: z.string().min(1, 'client_name is required'),

@@ -1,10 +1,10 @@
 // The LtiDeepLinkingResponse message: claims built from the request it answers, content
 // items checked against what the platform said it accepts, then signed with the tool key.
 import { randomBytes } from 'node:crypto';
-import { signJwt, type CryptoKey, type KeyObject } from '@tether/crypto';
+import { type CryptoKey, type KeyObject, signJwt } from '@tether/crypto';
 import { CLAIM } from '../claims.js';
-import { contentItemSchema, type ContentItem } from './content-items.js';
 import { DEEP_LINKING_RESPONSE, DL_CLAIM, MAX_RESPONSE_LIFETIME_SEC } from './constants.js';
+import { type ContentItem, contentItemSchema } from './content-items.js';
 import { DeepLinkingError } from './errors.js';
 import { isHttpUrl } from './url.js';
 

@@ -27,5 +27,4 @@ export class DeepLinkingError extends TetherError<DeepLinkingErrorCode> {
 }
 
 /** Narrowing helper: `isDeepLinkingError(err, 'deep_link_already_sent')`. */
-export const isDeepLinkingError = (e: unknown, code?: DeepLinkingErrorCode): e is DeepLinkingError =>
-  e instanceof DeepLinkingError && (code === undefined || e.code === code);
+export const isDeepLinkingError = (e: unknown, code?: DeepLinkingErrorCode): e is DeepLinkingError => e instanceof DeepLinkingError && (code === undefined || e.code === code);

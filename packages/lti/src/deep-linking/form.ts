@@ -1,7 +1,8 @@
 // Delivering the response: the browser auto-POSTs the signed JWT to deep_link_return_url as
 // the single form field `JWT`. Every interpolated value is HTML-escaped.
-import { isHttpUrl } from './url.js';
+
 import { DeepLinkingError } from './errors.js';
+import { isHttpUrl } from './url.js';
 
 function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');

@@ -60,9 +60,7 @@ export function buildRegistrationRequest(config: PlatformConfiguration, tool: Re
   // list says nothing, so it filters nothing.
   const supportedTypes = new Set(platform.messages_supported.map((m) => m.type));
   const toolConfig = doc[LTI_TOOL_CONFIGURATION];
-  const messages: ToolMessage[] = toolConfig.messages
-    .filter((m) => supportedTypes.size === 0 || supportedTypes.has(m.type))
-    .map((m) => ({ ...m }));
+  const messages: ToolMessage[] = toolConfig.messages.filter((m) => supportedTypes.size === 0 || supportedTypes.has(m.type)).map((m) => ({ ...m }));
 
   const ltiToolConfiguration: ToolConfigurationBody = {
     domain: toolConfig.domain,

@@ -44,20 +44,19 @@ export class RegistrationError extends TetherError<RegistrationErrorCode> {
 
   /** The configuration/request member at fault, when one is. */
   get field(): string | undefined {
-    const v = this.details['field'];
+    const v = this.details.field;
     return typeof v === 'string' ? v : undefined;
   }
 
   /** The platform's answer, at most 2 KiB of it. */
   get platformBody(): string | undefined {
-    const v = this.details['platformBody'];
+    const v = this.details.platformBody;
     return typeof v === 'string' ? v : undefined;
   }
 }
 
 /** Narrowing helper: `isRegistrationError(err, 'registration_rejected')`. */
-export const isRegistrationError = (e: unknown, code?: RegistrationErrorCode): e is RegistrationError =>
-  e instanceof RegistrationError && (code === undefined || e.code === code);
+export const isRegistrationError = (e: unknown, code?: RegistrationErrorCode): e is RegistrationError => e instanceof RegistrationError && (code === undefined || e.code === code);
 
 /** Cut a string to at most `maxBytes` of UTF-8, marking the cut. */
 function truncateUtf8(text: string, maxBytes: number): string {

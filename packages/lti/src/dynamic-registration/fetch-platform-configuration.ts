@@ -1,9 +1,9 @@
 // Step 2: download the platform's OpenID configuration and validate it.
-import { isHttpError, send, type HttpError, type HttpResponse } from '@tether/http';
+import { type HttpError, type HttpResponse, isHttpError, send } from '@tether/http';
 import { DEFAULT_CONFIG_TIMEOUT_MS, DEFAULT_MAX_CONFIG_BYTES, MAX_CONFIG_REDIRECTS } from './constants.js';
 import { PLATFORM_BODY_MAX_BYTES, RegistrationError } from './errors.js';
 import { assertSecureUrl } from './urls.js';
-import { validatePlatformConfiguration, type PlatformConfiguration } from './validate-platform-configuration.js';
+import { type PlatformConfiguration, validatePlatformConfiguration } from './validate-platform-configuration.js';
 
 export interface FetchPlatformConfigurationOptions {
   /** Sent as `Authorization: Bearer` (Canvas requires it on this GET; others ignore it). */
@@ -92,12 +92,12 @@ function configFetchProblem(err: HttpError, timeoutMs: number, maxBytes: number)
       if (err.reason === 'too_many') return { message: `more than ${MAX_CONFIG_REDIRECTS} redirects`, ...status };
       if (err.reason === 'no_location') return { message: `HTTP ${err.status} without a Location header`, ...status };
       if (err.reason === 'invalid_location') return { message: `HTTP ${err.status} to an invalid Location`, ...status };
-      const location = String(err.details['location'] ?? '');
+      const location = String(err.details.location ?? '');
       const host = URL.canParse(location) ? new URL(location).host : location;
       return { message: `redirected to another host (${host}); only same-host redirects are followed`, ...status };
     }
     case 'http_network':
     case 'http_invalid_url':
-      return { message: `request failed (${String(err.details['error'] ?? err.message)})` };
+      return { message: `request failed (${String(err.details.error ?? err.message)})` };
   }
 }

@@ -3,22 +3,22 @@
 import { buildRegistrationRequest, type RegistrationToolInput } from './build-registration-request.js';
 import { fetchPlatformConfiguration } from './fetch-platform-configuration.js';
 import { parseRegistrationInitiation } from './parse-initiation.js';
-import { registerTool, type RegisteredTool } from './register-tool.js';
+import { type RegisteredTool, registerTool } from './register-tool.js';
 import type { PlatformConfiguration } from './validate-platform-configuration.js';
 
+export * from './build-registration-request.js';
+export * from './close-page.js';
 export * from './constants.js';
 export * from './errors.js';
-export { parseRegistrationInitiation, decodeRegistrationToken } from './parse-initiation.js';
-export type { RegistrationInitiation, ParseRegistrationInitiationOptions } from './parse-initiation.js';
-export { fetchPlatformConfiguration } from './fetch-platform-configuration.js';
 export type { FetchPlatformConfigurationOptions } from './fetch-platform-configuration.js';
-export * from './validate-platform-configuration.js';
-export * from './build-registration-request.js';
-export * from './register-tool.js';
+export { fetchPlatformConfiguration } from './fetch-platform-configuration.js';
+export type { ParseRegistrationInitiationOptions, RegistrationInitiation } from './parse-initiation.js';
+export { decodeRegistrationToken, parseRegistrationInitiation } from './parse-initiation.js';
 export * from './platform-error-message.js';
-export * from './close-page.js';
+export * from './register-tool.js';
 export * from './url-errors.js';
 export { isInsecureHostAllowed } from './urls.js';
+export * from './validate-platform-configuration.js';
 
 export interface RunDynamicRegistrationOptions {
   tool: RegistrationToolInput;
@@ -36,10 +36,7 @@ export interface DynamicRegistrationResult {
 }
 
 /** The whole exchange: read the initiation, fetch and check the configuration, register. */
-export async function runDynamicRegistration(
-  query: URLSearchParams | Record<string, string | undefined>,
-  opts: RunDynamicRegistrationOptions,
-): Promise<DynamicRegistrationResult> {
+export async function runDynamicRegistration(query: URLSearchParams | Record<string, string | undefined>, opts: RunDynamicRegistrationOptions): Promise<DynamicRegistrationResult> {
   const allowInsecureHosts = opts.allowInsecureHosts ?? [];
   const { openidConfigurationUrl, registrationToken } = parseRegistrationInitiation(query, { allowInsecureHosts });
   const shared = {

@@ -13,12 +13,8 @@ export interface ParseRegistrationInitiationOptions {
   allowInsecureHosts?: string[];
 }
 
-export function parseRegistrationInitiation(
-  query: URLSearchParams | Record<string, string | undefined>,
-  opts: ParseRegistrationInitiationOptions = {},
-): RegistrationInitiation {
-  const get = (name: string): string | undefined =>
-    query instanceof URLSearchParams ? (query.get(name) ?? undefined) : query[name];
+export function parseRegistrationInitiation(query: URLSearchParams | Record<string, string | undefined>, opts: ParseRegistrationInitiationOptions = {}): RegistrationInitiation {
+  const get = (name: string): string | undefined => (query instanceof URLSearchParams ? (query.get(name) ?? undefined) : query[name]);
 
   const rawConfig = get('openid_configuration')?.trim();
   if (!rawConfig) {

@@ -1,7 +1,7 @@
 // Step 3b: POST the registration to the platform and read back what it created.
-import { isHttpError, send, type HttpResponse } from '@tether/http';
-import { DEFAULT_REGISTER_TIMEOUT_MS, LTI_PLATFORM_CONFIGURATION, LTI_TOOL_CONFIGURATION, MAX_REGISTRATION_RESPONSE_BYTES } from './constants.js';
+import { type HttpResponse, isHttpError, send } from '@tether/http';
 import type { RegistrationRequestBody } from './build-registration-request.js';
+import { DEFAULT_REGISTER_TIMEOUT_MS, LTI_PLATFORM_CONFIGURATION, LTI_TOOL_CONFIGURATION, MAX_REGISTRATION_RESPONSE_BYTES } from './constants.js';
 import { PLATFORM_BODY_MAX_BYTES, RegistrationError } from './errors.js';
 import { summarisePlatformError } from './platform-error-message.js';
 import type { PlatformConfiguration } from './validate-platform-configuration.js';
@@ -34,11 +34,7 @@ export interface RegisteredTool {
   raw: Record<string, unknown>;
 }
 
-export async function registerTool(
-  config: PlatformConfiguration,
-  body: RegistrationRequestBody,
-  opts: RegisterToolOptions,
-): Promise<RegisteredTool> {
+export async function registerTool(config: PlatformConfiguration, body: RegistrationRequestBody, opts: RegisterToolOptions): Promise<RegisteredTool> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS;
   const endpoint = config.registration_endpoint;
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
@@ -67,7 +63,7 @@ export async function registerTool(
         ...(err.status === undefined ? {} : { status: err.status }),
       });
     }
-    const why = err.code === 'http_timeout' ? `no complete answer within ${timeoutMs} ms` : `request failed (${String(err.details['error'] ?? err.message)})`;
+    const why = err.code === 'http_timeout' ? `no complete answer within ${timeoutMs} ms` : `request failed (${String(err.details.error ?? err.message)})`;
     throw new RegistrationError('registration_unreachable', `registration endpoint ${endpoint}: ${why}`, { cause: err });
   }
   if (!res.ok) throw rejected(res.status, res.text);

@@ -11,7 +11,10 @@ const stringList = z.array(z.string(), 'must be an array of strings');
 /** A supported message. Some platforms list bare type names; they are normalised to `{ type }`. */
 const platformMessageSchema = z.union(
   [
-    z.string().min(1).transform((type) => ({ type })),
+    z
+      .string()
+      .min(1)
+      .transform((type) => ({ type })),
     z.looseObject({ type: z.string().min(1), placements: stringList.optional() }),
   ],
   'must be a message type name or an object { type, placements? }',
@@ -78,11 +81,7 @@ export function validatePlatformConfiguration(json: unknown, opts: ValidatePlatf
   // LTI-DR 1.0: the issuer's domain must match the configuration URL's, so one host cannot
   // announce itself as another platform. Compared by hostname (the spec speaks of domains).
   if (issuer.hostname !== opts.configurationUrl.hostname) {
-    throw new RegistrationError(
-      'issuer_mismatch',
-      `issuer host ${issuer.hostname} differs from the configuration URL host ${opts.configurationUrl.hostname}`,
-      { field: 'issuer' },
-    );
+    throw new RegistrationError('issuer_mismatch', `issuer host ${issuer.hostname} differs from the configuration URL host ${opts.configurationUrl.hostname}`, { field: 'issuer' });
   }
   for (const field of SECURE_FIELDS) assertSecureUrl(new URL(config[field]), opts.allowInsecureHosts, field);
 

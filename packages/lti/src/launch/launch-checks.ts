@@ -2,7 +2,7 @@
 // in hop order (state → signature → claims → deployment → target → scenario) and only does
 // the I/O around them. Each refusal names its error code; nothing here reads or writes storage.
 import { MESSAGE_TYPE } from '../claims.js';
-import { deepLinkingPolicy, type DeepLinkingSettingsInput } from '../deep-linking/build-response.js';
+import { type DeepLinkingSettingsInput, deepLinkingPolicy } from '../deep-linking/build-response.js';
 import { CONTENT_ITEM_TYPE } from '../deep-linking/constants.js';
 import type { DeepLinkingErrorCode } from '../deep-linking/errors.js';
 import type { LtiErrorCode } from '../errors.js';
@@ -59,12 +59,7 @@ export type DeploymentPolicy = 'strict' | 'learn';
  * The deployment in the token must match the login's hint, and be known to the connection —
  * or, under the `learn` policy, is learned on first use (stored with the completed launch).
  */
-export function checkDeployment(input: {
-  claim: string;
-  loginHint: string | null;
-  known: boolean;
-  policy: DeploymentPolicy;
-}): { ok: true; learn: boolean } | LaunchRefusal {
+export function checkDeployment(input: { claim: string; loginHint: string | null; known: boolean; policy: DeploymentPolicy }): { ok: true; learn: boolean } | LaunchRefusal {
   if (input.loginHint && input.loginHint !== input.claim) {
     return { ok: false, code: 'deployment_mismatch', details: { login: input.loginHint, claim: input.claim } };
   }

@@ -11,14 +11,7 @@ import { TetherError, type TetherErrorOptions } from '@tether/errors';
  * - `nrps_unavailable`: 5xx, 429, network failure or timeout: retryable; `details.pageNumber` says where it stopped.
  * - `nrps_invalid_response`: a 2xx answer that is not a membership container, or paging that cannot be trusted.
  */
-export const NRPS_ERROR_CODES = [
-  'nrps_token_rejected',
-  'nrps_scope_missing',
-  'nrps_not_found',
-  'nrps_request_rejected',
-  'nrps_unavailable',
-  'nrps_invalid_response',
-] as const;
+export const NRPS_ERROR_CODES = ['nrps_token_rejected', 'nrps_scope_missing', 'nrps_not_found', 'nrps_request_rejected', 'nrps_unavailable', 'nrps_invalid_response'] as const;
 export type NrpsErrorCode = (typeof NRPS_ERROR_CODES)[number];
 
 /**

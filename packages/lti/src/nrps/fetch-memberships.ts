@@ -1,17 +1,10 @@
 // GET a context's memberships and every page after it. One call = one complete roster, or an
 // explicit `truncated: true`, or an error — never a silently partial roster.
-import { bodyExcerpt, isHttpError, parseLinkHeader, retryAfterSec, type HttpError, type HttpResponse, type LinkTarget } from '@tether/http';
-import { authorisedRequest, isServiceTokenError, type AccessTokenSource, type ServiceTokenError } from '../service/index.js';
-import {
-  NRPS_BODY_EXCERPT_CHARS,
-  NRPS_DEFAULT_MAX_PAGES,
-  NRPS_DEFAULT_TIMEOUT_MS,
-  NRPS_MAX_PAGE_BYTES,
-  NRPS_MEDIA_TYPE,
-  NRPS_SCOPE,
-} from './constants.js';
+import { bodyExcerpt, type HttpError, type HttpResponse, isHttpError, type LinkTarget, parseLinkHeader, retryAfterSec } from '@tether/http';
+import { type AccessTokenSource, authorisedRequest, isServiceTokenError, type ServiceTokenError } from '../service/index.js';
+import { NRPS_BODY_EXCERPT_CHARS, NRPS_DEFAULT_MAX_PAGES, NRPS_DEFAULT_TIMEOUT_MS, NRPS_MAX_PAGE_BYTES, NRPS_MEDIA_TYPE, NRPS_SCOPE } from './constants.js';
 import { NrpsError, type NrpsErrorDetails } from './errors.js';
-import { parseMembershipPage, type NrpsContext, type NrpsMember } from './membership-container.js';
+import { type NrpsContext, type NrpsMember, parseMembershipPage } from './membership-container.js';
 
 export type { AccessTokenSource };
 
@@ -98,11 +91,10 @@ export async function fetchMemberships(url: string, opts: FetchMembershipsOption
     }
     const parsed = parseMembershipPage(json);
     if (!parsed.ok) {
-      throw new NrpsError(
-        'nrps_invalid_response',
-        `Memberships page ${pageNumber} (${pageUrl}) is not a membership container: ${parsed.path}: ${parsed.message}`,
-        { status: res.status, details: { ...where, path: parsed.path, issue: parsed.message, body: excerpt(res.text) } },
-      );
+      throw new NrpsError('nrps_invalid_response', `Memberships page ${pageNumber} (${pageUrl}) is not a membership container: ${parsed.path}: ${parsed.message}`, {
+        status: res.status,
+        details: { ...where, path: parsed.path, issue: parsed.message, body: excerpt(res.text) },
+      });
     }
 
     const links = parseLinkHeader(res.headers.get('link'), pageUrl);
@@ -204,12 +196,7 @@ function decodeName(raw: string): string {
   }
 }
 
-function sameOriginLink(
-  { href, target }: LinkTarget,
-  rel: 'next' | 'differences',
-  origin: string,
-  where: { url: string; pageNumber: number },
-): string {
+function sameOriginLink({ href, target }: LinkTarget, rel: 'next' | 'differences', origin: string, where: { url: string; pageNumber: number }): string {
   if (href === null) {
     throw new NrpsError('nrps_invalid_response', `Memberships page ${where.pageNumber} has a rel="${rel}" link that is not a valid URL`, {
       details: { ...where, rel, target },
@@ -275,12 +262,12 @@ function transportFailure(err: HttpError, url: string, pageNumber: number, timeo
     case 'http_redirect_refused':
       return new NrpsError('nrps_request_rejected', `GET ${url} answered a redirect (HTTP ${err.status}); not followed`, {
         ...(err.status === undefined ? {} : { status: err.status }),
-        details: { ...where, body: '', location: (err.details['location'] as string | null | undefined) ?? null },
+        details: { ...where, body: '', location: (err.details.location as string | null | undefined) ?? null },
         cause: err,
       });
     case 'http_network':
     case 'http_invalid_url': {
-      const error = String(err.details['error'] ?? err.message);
+      const error = String(err.details.error ?? err.message);
       return new NrpsError('nrps_unavailable', `GET ${url} (memberships page ${pageNumber}) failed (${error})`, {
         details: { ...where, reason: 'network', error },
         cause: err,

@@ -71,11 +71,7 @@ const memberSchema = z.looseObject({
   lis_person_sourcedid: optionalText,
   message: z
     .unknown()
-    .transform((v) =>
-      Array.isArray(v)
-        ? v.filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object' && !Array.isArray(m))
-        : undefined,
-    )
+    .transform((v) => (Array.isArray(v) ? v.filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object' && !Array.isArray(m)) : undefined))
     .optional(),
 });
 

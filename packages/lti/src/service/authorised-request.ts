@@ -1,6 +1,6 @@
 // The one authorised service call of LTI Advantage (AGS, NRPS): Bearer token from the token
 // source, 401 → drop that token → fetch a fresh one → retry once.
-import { send, type HttpClientOptions, type HttpResponse } from '@tether/http';
+import { type HttpClientOptions, type HttpResponse, send } from '@tether/http';
 
 /**
  * Where access tokens come from: a `ServiceTokenProvider` (one platform registration, tokens

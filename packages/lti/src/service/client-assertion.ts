@@ -1,4 +1,4 @@
-import { signJwt, type CryptoKey, type KeyObject } from '@tether/crypto';
+import { type CryptoKey, type KeyObject, signJwt } from '@tether/crypto';
 import { CLAIM } from '../claims.js';
 
 /** `client_assertion_type` of the client-credentials grant with a signed JWT. */

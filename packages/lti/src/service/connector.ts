@@ -2,8 +2,8 @@
 // grade passback, NRPS roster sync), so a platform registration holds one token per scope set
 // however many callers use it.
 import {
-  createServiceTokenProvider,
   type CachedServiceToken,
+  createServiceTokenProvider,
   type ServiceTokenCache,
   type ServiceTokenProvider,
   type ServiceTokenProviderOptions,

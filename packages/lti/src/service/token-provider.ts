@@ -1,7 +1,17 @@
 // The service-token provider of LTI Advantage (AGS, NRPS): OAuth2 client credentials with a
 // signed client assertion, one cached token per (token URL, client_id, scope set).
 import type { CryptoKey, KeyObject } from '@tether/crypto';
-import { bodyExcerpt as excerpt, isHttpError, OUTBOUND_TIMEOUT_MS, parseJsonBody as parseJson, requireUserAgent, retryAfterSec, send, type HttpError, type HttpResponse } from '@tether/http';
+import {
+  bodyExcerpt as excerpt,
+  type HttpError,
+  type HttpResponse,
+  isHttpError,
+  OUTBOUND_TIMEOUT_MS,
+  parseJsonBody as parseJson,
+  requireUserAgent,
+  retryAfterSec,
+  send,
+} from '@tether/http';
 import { z } from 'zod';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion } from './client-assertion.js';
 import { ServiceTokenError } from './errors.js';
@@ -259,13 +269,13 @@ function transportError(err: HttpError, where: { tokenUrl: string; clientId: str
       });
     case 'http_network':
       return new ServiceTokenError('service_token_unavailable', 'Token endpoint could not be reached', {
-        details: { ...where, reason: 'network', error: String(err.details['error'] ?? '') },
+        details: { ...where, reason: 'network', error: String(err.details.error ?? '') },
         cause: err,
       });
     case 'http_redirect_refused':
       return new ServiceTokenError('service_token_rejected', `Token endpoint answered a redirect (HTTP ${err.status}); not followed`, {
         ...status,
-        details: { ...where, location: (err.details['location'] as string | null | undefined) ?? null },
+        details: { ...where, location: (err.details.location as string | null | undefined) ?? null },
         cause: err,
       });
     case 'http_too_large':

@@ -1,14 +1,16 @@
 // The dashboard's server side talks to packages/api through a tRPC caller (no HTTP hop);
 // the browser uses the same routers over /api/trpc.
 import type { RequestEvent } from '@sveltejs/kit';
-import { createCaller, createContextFactory, type Context } from '@tether/api';
+import { type Context, createCaller, createContextFactory } from '@tether/api';
 import { TETHER_USER_AGENT as USER_AGENT } from '@tether/http';
 import { getDeps } from './deps';
 
 let factory: Promise<(opts: { headers: Headers }) => Promise<Context>> | undefined;
 
 export function contextFactory() {
-  factory ??= getDeps().then((d) => createContextFactory({ db: d.db, auth: d.auth, tokens: d.tokens, publicUrl: d.publicUrl, userAgent: USER_AGENT, passbackQueue: d.passbackQueue, rosterQueue: d.rosterQueue }));
+  factory ??= getDeps().then((d) =>
+    createContextFactory({ db: d.db, auth: d.auth, tokens: d.tokens, publicUrl: d.publicUrl, userAgent: USER_AGENT, passbackQueue: d.passbackQueue, rosterQueue: d.rosterQueue }),
+  );
   return factory;
 }
 

@@ -1,7 +1,7 @@
 // Server-side dependencies of the dashboard, created once per process.
 import { createAuth, deriveAuthSecret, type TetherAuth } from '@tether/auth';
 import { createOneTimeTokens, loadMasterSecret, type OneTimeTokens } from '@tether/crypto';
-import { createDb, migrateToLatest, resolveDataDir, type Database, type Kysely, type PassbackQueue, type RosterQueue } from '@tether/db';
+import { createDb, type Database, type Kysely, migrateToLatest, type PassbackQueue, type RosterQueue, resolveDataDir } from '@tether/db';
 import { createPgBossPassbackQueue, createPgBossRosterQueue } from '@tether/queue';
 import { loadAdminConfig } from './config';
 
@@ -17,7 +17,6 @@ export interface AdminDeps {
   publicUrl: string;
   origin: string;
 }
-
 
 let deps: Promise<AdminDeps> | undefined;
 

@@ -11,10 +11,11 @@ export const load: PageServerLoad = async (event) => {
   if (status) input.status = status;
   if (q.get('platform')) input.platformId = q.get('platform')!;
   if (q.get('cursor')) input.cursor = q.get('cursor')!;
-  const [list, byPlatform, platforms] = await Promise.all([
-    api.grades.list(input).catch(() => ({ items: [], nextCursor: null })),
-    api.grades.byPlatform(),
-    api.platforms.list(),
-  ]);
-  return { list, byPlatform, platforms: platforms.map((p) => ({ id: p.id, name: p.name })), filter: { status: status ?? '', platform: q.get('platform') ?? '', cursor: q.get('cursor') ?? '' } };
+  const [list, byPlatform, platforms] = await Promise.all([api.grades.list(input).catch(() => ({ items: [], nextCursor: null })), api.grades.byPlatform(), api.platforms.list()]);
+  return {
+    list,
+    byPlatform,
+    platforms: platforms.map((p) => ({ id: p.id, name: p.name })),
+    filter: { status: status ?? '', platform: q.get('platform') ?? '', cursor: q.get('cursor') ?? '' },
+  };
 };

@@ -1,7 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { parseSetCookieHeader } from '@tether/auth';
-import { z } from 'zod';
 import { adminExists } from '@tether/db';
+import { z } from 'zod';
 import { getDeps } from '$lib/server/deps';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -37,6 +37,6 @@ export const actions: Actions = {
       });
     }
     const next = url.searchParams.get('next');
-    redirect(303, next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    redirect(303, next?.startsWith('/') && !next.startsWith('//') ? next : '/');
   },
 };

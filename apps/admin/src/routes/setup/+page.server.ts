@@ -1,9 +1,9 @@
 // First run only: create the first workspace and its admin. Gone once an admin exists.
 import { error, fail, redirect } from '@sveltejs/kit';
-import { z } from 'zod';
 import { AdminError, createWorkspaceAdmin } from '@tether/auth';
 import { adminExists, createWorkspace, deleteWorkspace, writeAudit } from '@tether/db';
 import { slugify } from '@tether/lti';
+import { z } from 'zod';
 import { getDeps } from '$lib/server/deps';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -39,7 +39,8 @@ export const actions: Actions = {
       await writeAudit(deps.db, { workspace_id: ws.id, actor: admin.userId, action: 'setup.complete', target_type: 'workspace', target_id: ws.id });
     } catch (e) {
       await deleteWorkspace(deps.db, ws.id);
-      if (e instanceof AdminError) return fail(400, { values, errors: { [e.message.split(':')[0] ?? 'form']: e.message.split(': ').slice(1).join(': ') } as Record<string, string> });
+      if (e instanceof AdminError)
+        return fail(400, { values, errors: { [e.message.split(':')[0] ?? 'form']: e.message.split(': ').slice(1).join(': ') } as Record<string, string> });
       throw e;
     }
     redirect(303, '/login?setup=done');

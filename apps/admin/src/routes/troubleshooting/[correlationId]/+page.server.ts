@@ -11,7 +11,9 @@ export const load: PageServerLoad = async (event) => {
     return { ...detail, grades };
   } catch (e) {
     if (e instanceof TRPCError && (e.code === 'NOT_FOUND' || e.code === 'BAD_REQUEST')) {
-      error(404, { message: `No launch with correlation ID “${event.params.correlationId}” in this workspace. Check the ID (copy it from the learner’s error page); launches from an LMS that is not connected have no workspace and cannot be shown.` });
+      error(404, {
+        message: `No launch with correlation ID “${event.params.correlationId}” in this workspace. Check the ID (copy it from the learner’s error page); launches from an LMS that is not connected have no workspace and cannot be shown.`,
+      });
     }
     throw e;
   }

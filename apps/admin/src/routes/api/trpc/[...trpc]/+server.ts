@@ -1,5 +1,5 @@
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { appRouter } from '@tether/api';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { contextFactory } from '$lib/server/api';
 import type { RequestHandler } from './$types';
 
