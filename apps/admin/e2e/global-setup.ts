@@ -94,7 +94,8 @@ export default async function globalSetup() {
     await start(
       'admin',
       ['build/index.js'],
-      { ...common, PORT: String(adminPort), HOST: '127.0.0.1', ORIGIN: adminUrl, PUBLIC_URL: runtimeUrl },
+      // The dashboard's "Test connection" reaches the sim on 127.0.0.1 only through this allow-list.
+      { ...common, PORT: String(adminPort), HOST: '127.0.0.1', ORIGIN: adminUrl, PUBLIC_URL: runtimeUrl, TETHER_DEV_INSECURE_HOSTS: `127.0.0.1:${simPort}` },
       /Listening/,
       join(root, 'apps/admin'),
     ),

@@ -1,7 +1,7 @@
 // Dynamic registration end to end against lms-sim in each quirk mode, plus every way a
 // registration URL or an LMS can fail (docs/lti-requirements.md R56–R62, P29–P31).
-import { createServer, type Server } from 'node:http';
-import { createWorkspace, sql } from '@tether/db';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createWorkspace, REGISTRATION_MAX_FAILED_ATTEMPTS, sql } from '@tether/db';
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
 import { type LmsSim, simulateBrowserLaunch, startLmsSim } from '@tether/lms-sim';
 import { pino } from 'pino';
@@ -31,6 +31,8 @@ beforeAll(async () => {
       TETHER_SECRET: 'r'.repeat(40),
       LOG_LEVEL: 'silent',
       TETHER_DEV_INSECURE_HOSTS: '127.0.0.1',
+      // This file registers far more often than any LMS would.
+      RATE_LIMIT_REGISTER_PER_MIN: '1000',
     }),
     { db: t.db, logger: pino({ level: 'silent' }) },
   );
@@ -48,6 +50,8 @@ async function sim(opts: Parameters<typeof startLmsSim>[0] = {}) {
   return s;
 }
 
+let lastJti = '';
+
 /** What the dashboard's "Generate registration URL" does (the api package mints the same). */
 async function mintUrl(opts: { now?: Date } = {}) {
   const { token, jti, expiresAt } = await runtime.deps.tokens.sign({
@@ -57,6 +61,7 @@ async function mintUrl(opts: { now?: Date } = {}) {
     ...(opts.now ? { now: opts.now } : {}),
   });
   await t.db.insertInto('registration_tokens').values({ jti, workspace_id: workspaceId, expires_at: expiresAt }).execute();
+  lastJti = jti;
   return `${runtime.url}/lti/register?token=${encodeURIComponent(token)}`;
 }
 
@@ -171,15 +176,17 @@ describe('dynamic registration', () => {
     expect((await register(s, url)).res.status).toBe(200);
   });
 
-  it('R61 P29: Canvas 422 {errors:[…]} and OIDC 400 errors are shown with the LMS status and body', async () => {
+  it('R61 P29: Canvas 422 {errors:[…]} and OIDC 400 refusals show the LMS status and the field or error code, never the body', async () => {
     const canvas = await sim({ mode: 'canvas', rejectRegistration: { status: 422, body: { errors: [{ field: 'redirect_uris', message: 'is not a valid URI' }] } } });
     const r1 = await register(canvas, await mintUrl());
     expect(r1.error).toBe('registration_rejected');
     expect(r1.body).toContain('HTTP 422');
-    expect(r1.body).toContain('is not a valid URI');
+    expect(r1.body).toContain('redirect_uris');
+    expect(r1.body).not.toContain('is not a valid URI');
     const moodle = await sim({ mode: 'moodle', rejectRegistration: { status: 400, body: { error: 'invalid_client_metadata', error_description: 'scope not allowed' } } });
     const r2 = await register(moodle, await mintUrl());
-    expect(r2.body).toContain('scope not allowed');
+    expect(r2.body).toContain('invalid_client_metadata');
+    expect(r2.body).not.toContain('scope not allowed');
     const events = await t.db.selectFrom('launch_events').selectAll().where('correlation_id', '=', r2.cid!).execute();
     expect(events.find((e) => e.outcome === 'error')?.details).toMatchObject({ lms_status: 400 });
   });
@@ -210,5 +217,101 @@ describe('dynamic registration', () => {
     } finally {
       server?.close();
     }
+  });
+
+  // ---------------------------------------------------------------- SSRF (brief H-C)
+
+  /** A registration started with an openid_configuration of our choosing (no LMS involved). */
+  async function registerWith(openidConfiguration: string) {
+    const url = new URL(await mintUrl());
+    url.searchParams.set('openid_configuration', openidConfiguration);
+    const res = await fetch(url);
+    return { res, body: await res.text(), error: res.headers.get('x-tether-error') };
+  }
+
+  /** A local server standing for an internal service: it must never be asked anything. */
+  async function internalService(answer: (res: ServerResponse) => void = (res) => res.end('{"error":"internal-secret-body"}')) {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      answer(res);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    const port = (server.address() as { port: number }).port;
+    return { port, seen, close: () => new Promise<void>((done) => server.close(() => done())) };
+  }
+
+  it('SSRF: an openid_configuration on a private address (cloud metadata, localhost) is refused in words; nothing is fetched or stored', async () => {
+    const before = await platformCount();
+    const metadata = await registerWith('https://169.254.169.254/latest/meta-data/');
+    expect(metadata.error).toBe('config_unreachable');
+    expect(metadata.res.status).toBe(502);
+    expect(metadata.body).toContain('private or internal network address');
+
+    // localhost is not on this runtime's allow-list (127.0.0.1 is): refused by address, not asked.
+    const internal = await internalService();
+    try {
+      const loopback = await registerWith(`http://localhost:${internal.port}/.well-known/openid-configuration`);
+      expect(loopback.error).toBe('insecure_url'); // plain http is refused first
+      const tls = await registerWith(`https://localhost:${internal.port}/.well-known/openid-configuration`);
+      expect(tls.error).toBe('config_unreachable');
+      expect(tls.body).toContain('private or internal network address');
+      expect(tls.body).not.toContain(String(internal.port));
+      expect(internal.seen).toEqual([]);
+    } finally {
+      await internal.close();
+    }
+    expect(await platformCount()).toBe(before);
+  });
+
+  it('SSRF: a closed port and a TLS failure read the same on the page — no socket detail', async () => {
+    const plain = await internalService();
+    try {
+      // 127.0.0.1 is allow-listed here, so these reach the socket: the words must not tell them apart.
+      const closed = await registerWith('http://127.0.0.1:9/.well-known/openid-configuration');
+      const tlsFailure = await registerWith(`https://127.0.0.1:${plain.port}/.well-known/openid-configuration`);
+      for (const r of [closed, tlsFailure]) {
+        expect(r.error).toBe('config_unreachable');
+        expect(r.body).toContain('the LMS configuration URL could not be read');
+        // No socket-level detail (the catalogue's own wording may name TLS as one of the causes).
+        expect(r.body).not.toMatch(/ECONN|EPROTO|ERR_SSL|UND_ERR|wrong version number|certificate/i);
+      }
+      const words = (b: string) => b.replace(/tether-[a-z0-9-]+|[0-9a-f]{8}-[0-9a-f-]{27}|nonce="[^"]*"|value="[^"]*"/gi, '');
+      expect(words(closed.body)).toBe(words(tlsFailure.body));
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("SSRF: an internal server's answer is never shown, only its status", async () => {
+    const internal = await internalService((res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"error":"internal-secret-body","stack":"at /srv/admin"}');
+    });
+    try {
+      const r = await registerWith(`http://127.0.0.1:${internal.port}/.well-known/openid-configuration`);
+      expect(r.error).toBe('config_unreachable');
+      expect(r.body).toContain('HTTP 500');
+      expect(r.body).not.toContain('internal-secret-body');
+      expect(r.body).not.toContain('/srv/admin');
+    } finally {
+      await internal.close();
+    }
+  });
+
+  it(`SSRF: a registration URL is spent after ${REGISTRATION_MAX_FAILED_ATTEMPTS} failed attempts, not released for ever`, async () => {
+    const s = await sim({ rejectRegistration: { status: 500, body: { error: 'server_error' } } });
+    const url = await mintUrl();
+    const jti = lastJti;
+    for (let i = 0; i < REGISTRATION_MAX_FAILED_ATTEMPTS; i++) expect((await register(s, url)).error).toBe('registration_rejected');
+    const posts = () => s.requestLog().filter((l) => l.method === 'POST' && l.path.startsWith('/register')).length;
+    const sent = posts();
+    s.configure({ rejectRegistration: null });
+    const spent = await register(s, url);
+    expect(spent.error).toBe('registration_url_used');
+    expect(posts()).toBe(sent); // the spent URL made Tether fetch nothing more
+    const row = await t.db.selectFrom('registration_tokens').select(['failed_attempts', 'used_at', 'platform_id']).where('jti', '=', jti).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ failed_attempts: REGISTRATION_MAX_FAILED_ATTEMPTS, platform_id: null });
+    expect(row.used_at).not.toBeNull();
   });
 });

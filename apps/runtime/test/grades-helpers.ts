@@ -9,7 +9,7 @@ import { launch } from './launch-helpers.js';
 export const SCOPE = AGS_SCOPES;
 
 /** Fast retries and polling for tests. */
-export const GRADE_TEST_ENV = { GRADE_RETRY_DELAY_SEC: '1', GRADE_POLL_INTERVAL_SEC: '0.5' };
+export const GRADE_TEST_ENV = { GRADE_RETRY_DELAY_SEC: '1', GRADE_POLL_INTERVAL_SEC: '0.5', TETHER_DEV_INSECURE_HOSTS: '127.0.0.1,localhost' };
 
 export async function newApiKey(h: Harness, workspaceId = h.workspaceId): Promise<string> {
   return (await createApiKey(h.t.db, { workspaceId, name: 'test' })).key;

@@ -11,10 +11,20 @@ let nodeB: RunningRuntime;
 beforeAll(async () => {
   h = await startHarness();
   // Node B: same database and secret, same public URL (a load balancer would front both).
-  nodeB = await startRuntime(loadConfig({ PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: h.runtime.deps.config.PUBLIC_URL, TETHER_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent' }), {
-    db: h.t.db,
-    logger: pino({ level: 'silent' }),
-  });
+  nodeB = await startRuntime(
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PUBLIC_URL: h.runtime.deps.config.PUBLIC_URL,
+      TETHER_SECRET: 's'.repeat(40),
+      LOG_LEVEL: 'silent',
+      TETHER_DEV_INSECURE_HOSTS: '127.0.0.1,localhost',
+    }),
+    {
+      db: h.t.db,
+      logger: pino({ level: 'silent' }),
+    },
+  );
 });
 afterAll(async () => {
   await nodeB?.close();

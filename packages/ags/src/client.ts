@@ -19,6 +19,8 @@ export interface AgsClientOptions {
   grantedScopes: readonly string[];
   userAgent: string;
   fetch?: typeof fetch;
+  /** Hosts (`host` or `host:port`) that may be private/internal addresses — local test LMSes only. */
+  allowPrivateHosts?: readonly string[];
   /** Per request, headers and body. Default 10 000 ms. */
   timeoutMs?: number;
   /** Largest answer read (a page of a container included). Default 16 MiB. */
@@ -80,6 +82,7 @@ export function createAgsClient(opts: AgsClientOptions): AgsClient {
     tokenScopes,
     userAgent,
     fetch: opts.fetch,
+    allowPrivateHosts: opts.allowPrivateHosts,
     timeoutMs,
     maxBytes: opts.maxBytes ?? 16 * 1024 * 1024,
   };

@@ -12,6 +12,8 @@ export interface ServiceContext {
   tokenScopes: readonly string[];
   userAgent: string;
   fetch: typeof fetch | undefined;
+  /** Hosts that may be private/internal addresses — local test LMSes only. */
+  allowPrivateHosts: readonly string[] | undefined;
   timeoutMs: number;
   maxBytes: number;
 }
@@ -58,6 +60,7 @@ export async function serviceRequest(ctx: ServiceContext, call: ServiceCall): Pr
         timeoutMs: ctx.timeoutMs,
         maxBytes: ctx.maxBytes,
         ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }),
+        ...(ctx.allowPrivateHosts === undefined ? {} : { allowPrivateHosts: ctx.allowPrivateHosts }),
       },
       {
         method: call.method,
@@ -101,6 +104,12 @@ function transportFailure(call: ServiceCall, err: HttpError, timeoutMs: number):
       return new AgsError('ags_invalid_response', `${call.method} ${call.url} answered more than ${String(err.details.maxBytes)} bytes`, {
         ...status,
         details: { ...base, maxBytes: err.details.maxBytes as number },
+        cause: err,
+      });
+    case 'http_address_refused':
+      // Permanent: the URL (service or token) is on an internal network; nothing was sent.
+      return new AgsError('ags_request_rejected', `${call.method} ${call.url} not sent: ${err.message}`, {
+        details: { ...base, reason: 'address_refused', host: String(err.details.host ?? '') },
         cause: err,
       });
     case 'http_network':

@@ -12,6 +12,8 @@ import { AGS_SCOPES, type AgsClient, type AgsClientOptions, createAgsClient } fr
 export { rejection, rewriteJson, tapFetch, testSigningKey as signer } from '@tether/http/testing';
 
 export const UA = 'tether-ags-test/1.0 (+https://tether.example)';
+// Test platforms run on 127.0.0.1 (or a fake host behind an injected fetch): allowed by name, past the address guard.
+export const LOCAL = ['127.0.0.1', 'localhost', 'lms.example'];
 const ALL_AGS = [AGS_SCOPES.lineItem, AGS_SCOPES.lineItemReadonly, AGS_SCOPES.resultReadonly, AGS_SCOPES.score];
 
 // Every server and sim a test starts is closed after it.
@@ -49,12 +51,13 @@ export async function setup(opts: LmsSimOptions = {}): Promise<Harness> {
       deploymentId: sim.deploymentId,
       signer: testSigningKey,
       userAgent: UA,
+      allowPrivateHosts: LOCAL,
       ...overrides,
     });
   const client: Harness['client'] = (overrides = {}) => {
     const { provider: providerOverrides, ...clientOverrides } = overrides;
     const tokens = clientOverrides.tokens ?? provider(providerOverrides);
-    const ags = createAgsClient({ grantedScopes: ALL_AGS, userAgent: UA, ...clientOverrides, tokens });
+    const ags = createAgsClient({ grantedScopes: ALL_AGS, userAgent: UA, allowPrivateHosts: LOCAL, ...clientOverrides, tokens });
     return { ags, tokens };
   };
   return { sim, registerClient, provider, client };

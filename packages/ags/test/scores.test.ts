@@ -2,7 +2,7 @@ import { DEFAULT_AGS_SCOPES } from '@tether/lms-sim';
 import { createServiceTokenProvider } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
 import { AGS_MEDIA_TYPES, AGS_SCOPES, createAgsClient, scaleScore } from '../src/index.js';
-import { rejection, score, setup, signer, UA } from './helpers.js';
+import { LOCAL, rejection, score, setup, signer, UA } from './helpers.js';
 
 const ISO_MS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -140,8 +140,8 @@ describe('postScore', () => {
         scope: DEFAULT_AGS_SCOPES,
       }),
     ) as { tokenUrl: string; clientId: string; deploymentId: string; lineitem: string; scope: string[] };
-    const tokens = createServiceTokenProvider({ ...stored, signer, userAgent: UA });
-    const ags = createAgsClient({ tokens, grantedScopes: stored.scope, userAgent: UA });
+    const tokens = createServiceTokenProvider({ ...stored, signer, userAgent: UA, allowPrivateHosts: LOCAL });
+    const ags = createAgsClient({ tokens, grantedScopes: stored.scope, userAgent: UA, allowPrivateHosts: LOCAL });
     await expect(ags.postScore(stored.lineitem, score('sim-learner-1'))).resolves.toMatchObject({ status: 200 });
     expect(h.sim.scores(stored.lineitem)).toHaveLength(1);
     // Only the scopes the claim granted were requested.

@@ -4,7 +4,7 @@ import { BRIGHTSPACE_TOKEN_AUDIENCE } from '@tether/lms-sim';
 import { type CachedServiceToken, createServiceTokenProvider } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
 import { AGS_SCOPES } from '../src/index.js';
-import { rejection, rewriteJson, score, setup, signer, startServer, tapFetch, UA } from './helpers.js';
+import { LOCAL, rejection, rewriteJson, score, setup, signer, startServer, tapFetch, UA } from './helpers.js';
 
 describe('service tokens through the AGS client', () => {
   it('uses one token request for 20 sequential score posts', async () => {
@@ -119,7 +119,7 @@ describe('service tokens through the AGS client', () => {
 
     const dead = await startServer(() => {});
     await dead.close();
-    const offline = h.client({ tokens: createServiceTokenProvider({ clientId: 'x', tokenUrl: `${dead.url}/token`, signer, userAgent: UA }) });
+    const offline = h.client({ tokens: createServiceTokenProvider({ clientId: 'x', tokenUrl: `${dead.url}/token`, signer, userAgent: UA, allowPrivateHosts: LOCAL }) });
     const net = await rejection(offline.ags.postScore(li.id, score('learner-1')));
     expect(net).toMatchObject({ code: 'ags_platform_unavailable', retryable: true, details: { reason: 'network' } });
   });

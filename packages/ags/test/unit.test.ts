@@ -1,7 +1,7 @@
 import type { ServiceTokenProvider } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
 import { AGS_SCOPES, AgsError, createAgsClient, isAgsError, lineItemServiceUrl, scaleScore } from '../src/index.js';
-import { rejection, UA } from './helpers.js';
+import { LOCAL, rejection, UA } from './helpers.js';
 
 describe('lineItemServiceUrl', () => {
   it('inserts the segment into the path, before the query string', () => {
@@ -62,13 +62,20 @@ function scripted(pages: Record<string, { body: unknown; link?: string; status?:
     invalidate: () => {},
     stats: () => ({ tokenRequests: 0, cacheHits: 0, joinedInFlight: 0, invalidations: 0 }),
   };
-  const ags = createAgsClient({ tokens, grantedScopes: Object.values(AGS_SCOPES), userAgent: UA, fetch: fetchImpl });
+  const ags = createAgsClient({ tokens, grantedScopes: Object.values(AGS_SCOPES), userAgent: UA, allowPrivateHosts: LOCAL, fetch: fetchImpl });
   return { ags, requests };
 }
 
 const item = (id: number) => ({ id: `https://lms.example/li/${id}`, label: `L${id}`, scoreMaximum: 10, resourceId: null });
 
 describe('paging and response checks', () => {
+  it('a line item URL on a private address is ags_request_rejected, not retryable, and nothing is sent (SSRF)', async () => {
+    const { ags, requests } = scripted({});
+    const err = await rejection(ags.getLineItem('http://169.254.169.254/latest/meta-data/'));
+    expect(err).toMatchObject({ code: 'ags_request_rejected', retryable: false, details: { reason: 'address_refused', host: '169.254.169.254' } });
+    expect(requests).toEqual([]);
+  });
+
   it('does not follow a next link to another origin (it would get the bearer token)', async () => {
     const { ags, requests } = scripted({
       'https://lms.example/li': { body: [item(1)], link: '<https://evil.example/li?page=2>; rel="next"' },

@@ -18,6 +18,11 @@ export interface ApiDeps {
   userAgent: string;
   /** Injected fetch for outbound calls (tests); defaults to globalThis.fetch. */
   fetch?: typeof fetch;
+  /**
+   * Hosts (`host` or `host:port`) the outbound client may reach on private/internal addresses
+   * (test connection) — the deployment's TETHER_DEV_INSECURE_HOSTS, local test LMSes only.
+   */
+  allowPrivateHosts?: readonly string[];
   /** Where "Retry" puts a failed grade passback (pg-boss, see @tether/queue). Without it, retry is refused. */
   passbackQueue?: PassbackQueue;
   /** Where "Sync roster" puts a roster sync (pg-boss, see @tether/queue). Without it, sync is refused. */

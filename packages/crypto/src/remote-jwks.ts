@@ -12,6 +12,8 @@ export interface FetchJwksOptions {
   timeoutMs?: number;
   /** Largest accepted body. Default 256 KiB. */
   maxBytes?: number;
+  /** Hosts (`host` or `host:port`) that may be private/internal addresses — local test LMSes only. */
+  allowPrivateHosts?: readonly string[];
 }
 
 export interface RemoteJwksOptions extends FetchJwksOptions {
@@ -251,6 +253,7 @@ async function fetchJwks(url: string, opts: FetchJwksOptions): Promise<FetchedJw
       maxBytes,
       // A redirect could move us to a host the admin never configured: refused (the default).
       ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+      ...(opts.allowPrivateHosts === undefined ? {} : { allowPrivateHosts: opts.allowPrivateHosts }),
     });
   } catch (err) {
     if (isHttpError(err)) throw jwksFetchError(err, url, timeoutMs, maxBytes);
@@ -299,6 +302,12 @@ function jwksFetchError(err: HttpError, url: string, timeoutMs: number, maxBytes
     }
     case 'http_network':
       return new CryptoError('jwks_fetch_failed', 'JWKS fetch failed (network error)', { details: { url }, cause: err });
+    case 'http_address_refused':
+      // Said in words, without a status: nothing was contacted.
+      return new CryptoError('jwks_fetch_failed', 'JWKS URL points to a private or internal network address; Tether does not fetch from it', {
+        details: { url, reason: 'address_refused' },
+        cause: err,
+      });
   }
 }
 

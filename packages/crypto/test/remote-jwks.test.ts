@@ -6,6 +6,8 @@ import { rejection } from './helpers/fixtures.js';
 import { sendJson, startServer, type TestServer } from './helpers/http-server.js';
 
 const UA = 'tether-test/1.0 (+https://tether.example)';
+// The test platforms listen on 127.0.0.1: allowed by name, as TETHER_DEV_INSECURE_HOSTS does.
+const LOCAL = ['127.0.0.1'];
 
 let keyA: GeneratedToolKey;
 let keyB: GeneratedToolKey;
@@ -40,7 +42,7 @@ function fakeClock(start = 1_000_000) {
 }
 
 function resolver(extra: Partial<RemoteJwksOptions> = {}) {
-  return createRemoteJwksResolver({ userAgent: UA, ...extra });
+  return createRemoteJwksResolver({ userAgent: UA, allowPrivateHosts: LOCAL, ...extra });
 }
 
 describe('createRemoteJwksResolver', () => {
@@ -388,7 +390,7 @@ describe('JWKS fetch failures', () => {
 describe('fetchJwksDocument', () => {
   it('returns the public keys and their count', async () => {
     const p = await platform([keyA.privateJwk, keyB.publicJwk]);
-    const doc = await fetchJwksDocument(p.url, { userAgent: UA });
+    const doc = await fetchJwksDocument(p.url, { userAgent: UA, allowPrivateHosts: LOCAL });
     expect(doc.count).toBe(2);
     expect(doc.keys.map((k) => k.kid)).toEqual([keyA.kid, keyB.kid]);
     for (const key of doc.keys) expect(key).not.toHaveProperty('d');
@@ -400,8 +402,24 @@ describe('fetchJwksDocument', () => {
       res.writeHead(404);
       res.end();
     });
-    const err = await rejection(fetchJwksDocument(url, { userAgent: UA }));
+    const err = await rejection(fetchJwksDocument(url, { userAgent: UA, allowPrivateHosts: LOCAL }));
     expect(err.code).toBe('jwks_fetch_failed');
     expect(err.details).toMatchObject({ status: 404 });
+  });
+});
+
+describe('address guard (SSRF)', () => {
+  it('refuses a JWKS URL on a private address without contacting it', async () => {
+    const p = await platform([keyA.publicJwk]);
+    const err = await rejection(fetchJwksDocument(p.url, { userAgent: UA }));
+    expect(err).toMatchObject({ code: 'jwks_fetch_failed', details: { reason: 'address_refused' } });
+    expect(err.message).toMatch(/private or internal network address/);
+    expect(err.details).not.toHaveProperty('status');
+    expect(p.fetches()).toBe(0);
+  });
+
+  it('refuses the cloud metadata address in the resolver too', async () => {
+    const err = await rejection(createRemoteJwksResolver({ userAgent: UA }).getKey('http://169.254.169.254/latest/meta-data/', 'k', 'RS256'));
+    expect(err).toMatchObject({ code: 'jwks_fetch_failed', details: { reason: 'address_refused' } });
   });
 });

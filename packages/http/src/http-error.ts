@@ -13,6 +13,8 @@ export const HTTP_ERROR_CODES = [
   'http_too_large',
   /** A redirect the caller did not allow (or too many, or without a usable Location). */
   'http_redirect_refused',
+  /** The host resolves to a loopback, private or otherwise internal address: nothing was sent. */
+  'http_address_refused',
 ] as const;
 
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];

@@ -1,6 +1,8 @@
 // The one outbound HTTP client: every request to an LMS- or admin-supplied URL goes through
 // `send()`. One time budget covers every hop, headers and body; bodies are read under a size
 // cap; redirects are followed only when the caller says which; a User-Agent is always sent.
+import type { Dispatcher } from 'undici';
+import { type HostLookup, pinnedDispatcher, systemLookup, vetTarget } from './address-guard.js';
 import { HttpError } from './http-error.js';
 import { discardBody, readBody } from './read-body.js';
 import { networkReason, safeUrl } from './safe-url.js';
@@ -24,6 +26,12 @@ export interface HttpClientOptions {
   maxBytes?: number;
   /** Most of a non-2xx body kept (for error reports); the rest is dropped. Default 8 KiB. */
   maxErrorBytes?: number;
+  /**
+   * The only way past the address guard: hosts (`host` or `host:port`) that may be loopback,
+   * private or otherwise internal — local test LMSes only (the runtime's
+   * `TETHER_DEV_INSECURE_HOSTS`). Every other host must resolve to public addresses only.
+   */
+  allowPrivateHosts?: readonly string[];
 }
 
 export interface HttpRequest extends HttpClientOptions {
@@ -33,6 +41,8 @@ export interface HttpRequest extends HttpClientOptions {
   headers?: Readonly<Record<string, string>>;
   body?: string;
   redirects?: RedirectPolicy;
+  /** For tests: how host names are resolved before the guard checks them. Default node:dns `lookup`. */
+  lookup?: HostLookup;
 }
 
 export interface HttpResponse {
@@ -70,6 +80,10 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
   const maxBytes = request.maxBytes ?? HTTP_DEFAULTS.maxBytes;
   const maxErrorBytes = request.maxErrorBytes ?? HTTP_DEFAULTS.maxErrorBytes;
   const policy = request.redirects ?? 'refuse';
+  const lookup = request.lookup ?? systemLookup;
+  // The global fetch connects only to the vetted addresses (pinned). An injected fetch (tests)
+  // gets the same vetting of each hop's host, but where it connects is its own business.
+  const pinned = request.fetch === undefined ? pinnedDispatcher() : undefined;
   const fetchImpl = request.fetch ?? globalThis.fetch;
   const headers = { ...request.headers, 'user-agent': userAgent };
 
@@ -101,16 +115,22 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
 
   try {
     for (let redirects = 0; ; redirects++) {
+      // Every hop (the first URL and each redirect target) is vetted before anything is sent.
+      const target = await raceAbort(vetTarget(url, hopMethod, request.allowPrivateHosts, lookup), controller.signal).catch((err: unknown) => {
+        throw err instanceof HttpError ? err : transport(err);
+      });
+      pinned?.pin(target);
       let res: Response;
       try {
-        // The one place a connection is opened: where a guard on the resolved address belongs.
+        // The one place a connection is opened.
         res = await fetchImpl(url.href, {
           method: hopMethod,
           headers,
           ...(body === undefined ? {} : { body }),
           redirect: 'manual',
           signal: controller.signal,
-        });
+          ...(pinned === undefined ? {} : { dispatcher: pinned.dispatcher }),
+        } as RequestInit & { dispatcher?: Dispatcher });
       } catch (err) {
         throw transport(err);
       }
@@ -155,7 +175,27 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
     }
   } finally {
     clearTimeout(timer);
+    await pinned?.close();
   }
+}
+
+/** A DNS lookup cannot be cancelled; the time budget still ends the wait for it. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 /** The redirect target, or `http_redirect_refused` (the predicate may throw its own error). */

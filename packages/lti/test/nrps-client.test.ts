@@ -6,6 +6,8 @@ import { parseMembershipPage } from '../src/nrps/membership-container.js';
 
 const UA = 'tether-test/1.0';
 const BASE = 'https://lms.example/api/lti/courses/7/names_and_roles';
+// Test platforms run on 127.0.0.1 (or a fake host behind an injected fetch): allowed by name, past the address guard.
+const LOCAL = ['lms.example'];
 
 interface Sent {
   url: string;
@@ -102,7 +104,7 @@ describe('fetchMemberships paging', () => {
       [BASE]: { body: page(['a', 'b']), headers: { link: '<?page=2>; rel="next", </other/differences?since=4>; rel="differences"' } },
       [`${BASE}?page=2`]: { body: page(['c']) },
     });
-    const r = await fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch });
+    const r = await fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch });
     expect(r.members.map((m) => m.userId)).toEqual(['a', 'b', 'c']);
     expect(r.differencesUrl).toBe('https://lms.example/other/differences?since=4');
     expect(sent.map((s) => s.url)).toEqual([BASE, `${BASE}?page=2`]);
@@ -117,6 +119,7 @@ describe('fetchMemberships paging', () => {
     const { fetch } = scripted({ [BASE]: { body: page(['a']) } });
     await fetchMemberships(BASE, {
       userAgent: UA,
+      allowPrivateHosts: LOCAL,
       fetch,
       tokens: {
         getToken: async (s) => {
@@ -133,7 +136,7 @@ describe('fetchMemberships paging', () => {
     const { fetch, sent } = scripted({
       [BASE]: { body: page(['a']), headers: { link: '<https://evil.example/steal?page=2>; rel="next"' } },
     });
-    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch }));
+    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch }));
     expect(err.code).toBe('nrps_invalid_response');
     expect(err.details).toMatchObject({ rel: 'next', pageNumber: 1 });
     expect(sent).toHaveLength(1);
@@ -141,18 +144,18 @@ describe('fetchMemberships paging', () => {
 
   it('refuses a downgrade to http on the same host (another origin)', async () => {
     const { fetch } = scripted({ [BASE]: { body: page(['a']), headers: { link: `<${BASE.replace('https:', 'http:')}?page=2>; rel="next"` } } });
-    expect((await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch }))).code).toBe('nrps_invalid_response');
+    expect((await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch }))).code).toBe('nrps_invalid_response');
   });
 
   it('refuses a differences link to another origin', async () => {
     const { fetch } = scripted({ [BASE]: { body: page(['a']), headers: { link: '<https://evil.example/d>; rel="differences"' } } });
-    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch }));
+    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch }));
     expect(err).toMatchObject({ code: 'nrps_invalid_response', details: { rel: 'differences' } });
   });
 
   it('a broken next link is an error, never a silent end of the roster', async () => {
     const { fetch } = scripted({ [BASE]: { body: page(['a']), headers: { link: '<http://[bad>; rel="next"' } } });
-    expect((await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch }))).code).toBe('nrps_invalid_response');
+    expect((await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch }))).code).toBe('nrps_invalid_response');
   });
 
   it('detects a paging loop', async () => {
@@ -160,7 +163,7 @@ describe('fetchMemberships paging', () => {
       [BASE]: { body: page(['a']), headers: { link: `<${BASE}?page=2>; rel="next"` } },
       [`${BASE}?page=2`]: { body: page(['b']), headers: { link: `<${BASE}>; rel="next"` } },
     });
-    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch }));
+    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch }));
     expect(err).toMatchObject({ code: 'nrps_invalid_response', details: { pageNumber: 2 } });
     expect(sent).toHaveLength(2);
   });
@@ -170,7 +173,7 @@ describe('fetchMemberships paging', () => {
       [BASE]: { body: page(['a', 'b']), headers: { link: `<${BASE}?page=2>; rel="next"` } },
       [`${BASE}?page=2`]: { body: { members: [{ user_id: 'b', status: 'Inactive' }, { user_id: 'c' }] } },
     });
-    const r = await fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch });
+    const r = await fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch });
     expect(r.members.map((m) => [m.userId, m.status])).toEqual([
       ['a', 'Active'],
       ['b', 'Inactive'],
@@ -184,49 +187,60 @@ describe('fetchMemberships paging', () => {
       [BASE]: { body: page(['a']), headers: { link: `<${BASE}?page=2>; rel="next"` } },
       [`${BASE}?page=2`]: { body: '<html>login</html>', headers: { 'content-type': 'text/html' } },
     });
-    const e1 = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch: html.fetch }));
+    const e1 = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch: html.fetch }));
     expect(e1).toMatchObject({ code: 'nrps_invalid_response', details: { pageNumber: 2 } });
 
     const notContainer = scripted({ [BASE]: { body: { errors: [] } } });
-    const e2 = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch: notContainer.fetch }));
+    const e2 = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch: notContainer.fetch }));
     expect(e2).toMatchObject({ code: 'nrps_invalid_response', details: { pageNumber: 1, path: 'members' } });
   });
 
   it('refuses an oversized page', async () => {
     const { fetch } = scripted({ [BASE]: { body: page(['a']), headers: { 'content-length': String(64 * 1024 * 1024) } } });
-    expect((await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch }))).code).toBe('nrps_invalid_response');
+    expect((await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch }))).code).toBe('nrps_invalid_response');
   });
 });
 
 // ------------------------------------------------------------------ transport and statuses
 
 describe('fetchMemberships failures', () => {
+  it('a memberships URL on a private address is nrps_request_rejected, not retryable, nothing sent (SSRF)', async () => {
+    const seen: string[] = [];
+    const fetch = (async (input: string | URL | Request) => {
+      seen.push(String(input));
+      return new Response('{}');
+    }) as typeof globalThis.fetch;
+    const err = await rejection(fetchMemberships('http://[::ffff:10.0.0.5]/api/names_and_roles', { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch }));
+    expect(err).toMatchObject({ code: 'nrps_request_rejected', retryable: false, details: { reason: 'address_refused' } });
+    expect(seen).toEqual([]);
+  });
+
   it('timeout → nrps_unavailable (retryable) with the page number', async () => {
     const { fetch } = scripted({ [BASE]: { body: page(['a']), headers: { link: `<${BASE}?page=2>; rel="next"` } }, [`${BASE}?page=2`]: 'hang' });
-    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch, timeoutMs: 50 }));
+    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch, timeoutMs: 50 }));
     expect(err).toMatchObject({ code: 'nrps_unavailable', retryable: true, details: { pageNumber: 2, reason: 'timeout' } });
   });
 
   it('network error → nrps_unavailable (retryable)', async () => {
     const { fetch } = scripted({ [BASE]: 'network-error' });
-    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch }));
+    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch }));
     expect(err).toMatchObject({ code: 'nrps_unavailable', retryable: true, details: { pageNumber: 1, reason: 'network', error: 'ECONNRESET' } });
   });
 
   it('429 → nrps_unavailable with Retry-After; other 4xx → nrps_request_rejected', async () => {
     const limited = scripted({ [BASE]: { status: 429, body: {}, headers: { 'retry-after': '30' } } });
-    const e1 = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch: limited.fetch }));
+    const e1 = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch: limited.fetch }));
     expect(e1).toMatchObject({ code: 'nrps_unavailable', status: 429, retryable: true, details: { retryAfterSec: 30 } });
 
     const bad = scripted({ [BASE]: { status: 400, body: { error: 'bad role' } } });
-    const e2 = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch: bad.fetch }));
+    const e2 = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch: bad.fetch }));
     expect(e2).toMatchObject({ code: 'nrps_request_rejected', status: 400, retryable: false });
     expect(e2.details.body).toContain('bad role');
   });
 
   it('a redirect is not followed (it would carry the token)', async () => {
     const { fetch, sent } = scripted({ [BASE]: { status: 302, body: '', headers: { location: 'https://elsewhere.example/' } } });
-    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch }));
+    const err = await rejection(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch }));
     expect(err).toMatchObject({ code: 'nrps_request_rejected', status: 302, details: { location: 'https://elsewhere.example/' } });
     expect(sent).toHaveLength(1);
   });
@@ -237,26 +251,26 @@ describe('fetchMemberships failures', () => {
       [`${BASE}?page=2`]: { body: page(['b']) },
     });
     const boom = new Error('db down');
-    await expect(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, fetch, onPage: () => Promise.reject(boom) })).rejects.toBe(boom);
+    await expect(fetchMemberships(BASE, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch, onPage: () => Promise.reject(boom) })).rejects.toBe(boom);
     expect(sent).toHaveLength(1);
   });
 
   it('refuses bad arguments with TypeError before sending anything', async () => {
     const { fetch, sent } = scripted({});
     const t = tokens();
-    await expect(fetchMemberships('not a url', { tokens: t, userAgent: UA, fetch })).rejects.toThrow(TypeError);
-    await expect(fetchMemberships('ftp://lms.example/x', { tokens: t, userAgent: UA, fetch })).rejects.toThrow(TypeError);
+    await expect(fetchMemberships('not a url', { tokens: t, userAgent: UA, allowPrivateHosts: LOCAL, fetch })).rejects.toThrow(TypeError);
+    await expect(fetchMemberships('ftp://lms.example/x', { tokens: t, userAgent: UA, allowPrivateHosts: LOCAL, fetch })).rejects.toThrow(TypeError);
     await expect(fetchMemberships(BASE, { tokens: t, userAgent: ' ', fetch })).rejects.toThrow(/userAgent/);
-    await expect(fetchMemberships(BASE, { tokens: t, userAgent: UA, fetch, maxPages: 0 })).rejects.toThrow(/maxPages/);
-    await expect(fetchMemberships(BASE, { tokens: t, userAgent: UA, fetch, limit: 2.5 })).rejects.toThrow(/limit/);
-    await expect(fetchMemberships(BASE, { tokens: t, userAgent: UA, fetch, role: '' })).rejects.toThrow(/role/);
+    await expect(fetchMemberships(BASE, { tokens: t, userAgent: UA, allowPrivateHosts: LOCAL, fetch, maxPages: 0 })).rejects.toThrow(/maxPages/);
+    await expect(fetchMemberships(BASE, { tokens: t, userAgent: UA, allowPrivateHosts: LOCAL, fetch, limit: 2.5 })).rejects.toThrow(/limit/);
+    await expect(fetchMemberships(BASE, { tokens: t, userAgent: UA, allowPrivateHosts: LOCAL, fetch, role: '' })).rejects.toThrow(/role/);
     expect(sent).toHaveLength(0);
   });
 
   it('replaces a role/limit already in the URL instead of sending it twice', async () => {
     const url = `${BASE}?role=Instructor&keep=%2Fa%2Bb&limit=3`;
     const { fetch, sent } = scripted({ [`${BASE}?keep=%2Fa%2Bb&role=Learner&limit=50`]: { body: page(['a']) } });
-    await fetchMemberships(url, { tokens: tokens(), userAgent: UA, fetch, role: 'Learner', limit: 50 });
+    await fetchMemberships(url, { tokens: tokens(), userAgent: UA, allowPrivateHosts: LOCAL, fetch, role: 'Learner', limit: 50 });
     expect(sent[0]!.url).toBe(`${BASE}?keep=%2Fa%2Bb&role=Learner&limit=50`);
   });
 });

@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type AccessTokenSource, AGS_SCOPE, fetchMemberships, isNrpsError, NRPS_MEDIA_TYPE, NRPS_SCOPE, NrpsError, type NrpsPage } from '../src/index.js';
 
 const UA = 'tether-test/1.0 (+https://tether.example)';
+// Test platforms run on 127.0.0.1 (or a fake host behind an injected fetch): allowed by name, past the address guard.
+const LOCAL = ['127.0.0.1', 'localhost'];
 const LEARNER = 'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner';
 const INSTRUCTOR = 'http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor';
 
@@ -90,7 +92,7 @@ describe('fetchMemberships against lms-sim', () => {
     const tokens = simTokens(s);
     const seen: NrpsPage[] = [];
 
-    const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, onPage: (p) => void seen.push(p) });
+    const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL, onPage: (p) => void seen.push(p) });
 
     expect(r.pages).toBe(3);
     expect(r.truncated).toBe(false);
@@ -129,7 +131,7 @@ describe('fetchMemberships against lms-sim', () => {
     s.setRoster('course-1', members);
     const tokens = simTokens(s);
 
-    const full = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA });
+    const full = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL });
     expect(full.members).toHaveLength(12);
     expect(full.members.filter((m) => m.status === 'Inactive').map((m) => m.userId)).toEqual(['user-04', 'user-08', 'user-12']);
     expect(full.members.filter((m) => m.status === 'Active')).toHaveLength(9);
@@ -146,7 +148,7 @@ describe('fetchMemberships against lms-sim', () => {
     next.push({ user_id: 'user-13', roles: [LEARNER], name: 'Newcomer' });
     s.setRoster('course-1', next);
 
-    const diff = await fetchMemberships(full.differencesUrl!, { tokens, userAgent: UA });
+    const diff = await fetchMemberships(full.differencesUrl!, { tokens, userAgent: UA, allowPrivateHosts: LOCAL });
     const byId = new Map(diff.members.map((m) => [m.userId, m.status]));
     expect(byId.get('user-03')).toBe('Deleted');
     expect(byId.get('user-05')).toBe('Inactive');
@@ -162,12 +164,12 @@ describe('fetchMemberships against lms-sim', () => {
     s.setRoster('course-1', roster(40, { instructors: 13 }));
     const tokens = simTokens(s);
 
-    const short = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, role: 'Instructor' });
+    const short = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL, role: 'Instructor' });
     expect(short.pages).toBe(2);
     expect(short.members).toHaveLength(13);
     expect(short.members.every((m) => m.roles.includes(INSTRUCTOR))).toBe(true);
 
-    const full = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, role: LEARNER });
+    const full = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL, role: LEARNER });
     expect(full.members).toHaveLength(27);
     expect(full.members.every((m) => m.roles.includes(LEARNER))).toBe(true);
 
@@ -178,7 +180,7 @@ describe('fetchMemberships against lms-sim', () => {
   it('an empty roster is members: [] (one page, not truncated)', async () => {
     const s = await sim();
     s.setRoster('empty-course', []);
-    const r = await fetchMemberships(s.membershipsUrl('empty-course'), { tokens: simTokens(s), userAgent: UA });
+    const r = await fetchMemberships(s.membershipsUrl('empty-course'), { tokens: simTokens(s), userAgent: UA, allowPrivateHosts: LOCAL });
     expect(r).toMatchObject({ members: [], pages: 1, truncated: false, nextUrl: null, context: { id: 'empty-course' } });
   });
 
@@ -187,7 +189,7 @@ describe('fetchMemberships against lms-sim', () => {
     s.setRoster('course-1', roster(25));
     const tokens = simTokens(s);
 
-    const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, maxPages: 2 });
+    const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL, maxPages: 2 });
     expect(r.truncated).toBe(true);
     expect(r.pages).toBe(2);
     expect(r.members).toHaveLength(20);
@@ -195,7 +197,7 @@ describe('fetchMemberships against lms-sim', () => {
     expect(r.nextUrl).not.toBeNull();
     expect(new URL(r.nextUrl!).searchParams.get('page')).toBe('3');
 
-    const rest = await fetchMemberships(r.nextUrl!, { tokens, userAgent: UA, maxPages: 2 });
+    const rest = await fetchMemberships(r.nextUrl!, { tokens, userAgent: UA, allowPrivateHosts: LOCAL, maxPages: 2 });
     expect(rest).toMatchObject({ truncated: false, pages: 1, nextUrl: null });
     expect(rest.members.map((m) => m.userId)).toEqual(['user-21', 'user-22', 'user-23', 'user-24', 'user-25']);
   });
@@ -203,7 +205,7 @@ describe('fetchMemberships against lms-sim', () => {
   it('maxPages equal to the page count is not truncated', async () => {
     const s = await sim({ pageSize: 10 });
     s.setRoster('course-1', roster(30));
-    const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA, maxPages: 3 });
+    const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA, allowPrivateHosts: LOCAL, maxPages: 3 });
     expect(r).toMatchObject({ truncated: false, pages: 3, nextUrl: null });
     expect(r.members).toHaveLength(30);
   });
@@ -218,6 +220,7 @@ describe('fetchMemberships against lms-sim', () => {
       fetchMemberships(s.membershipsUrl('course-1'), {
         tokens,
         userAgent: UA,
+        allowPrivateHosts: LOCAL,
         onPage: (p) => {
           provisioned.push(...p.members.map((m) => m.userId));
           if (p.pageNumber === 1) s.failNext({ path: /memberships/, status: 503, times: 1 });
@@ -232,7 +235,7 @@ describe('fetchMemberships against lms-sim', () => {
     expect(new URL(String(err.details.url)).searchParams.get('page')).toBe('2');
     expect(provisioned).toHaveLength(10); // page 1 was handed over before the failure
 
-    const again = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA });
+    const again = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL });
     expect(again.pages).toBe(3);
     expect(again.members).toHaveLength(25);
     expect(new Set(again.members.map((m) => m.userId)).size).toBe(25);
@@ -247,9 +250,9 @@ describe('fetchMemberships against lms-sim', () => {
       for (const m of p.members) got.set(m.userId, (got.get(m.userId) ?? 0) + 1);
     };
     s.failNext({ path: /page=3/, status: 502 });
-    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, onPage }));
+    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL, onPage }));
     expect(err.details.pageNumber).toBe(3);
-    await fetchMemberships(String(err.details.url), { tokens, userAgent: UA, onPage });
+    await fetchMemberships(String(err.details.url), { tokens, userAgent: UA, allowPrivateHosts: LOCAL, onPage });
     expect(got.size).toBe(25);
     expect([...got.values()].every((n) => n === 1)).toBe(true);
   });
@@ -258,7 +261,7 @@ describe('fetchMemberships against lms-sim', () => {
     const s = await sim();
     s.setRoster('course-1', roster(3));
     s.failNext({ path: /memberships/, status: 503, headers: { 'retry-after': '7' } });
-    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA }));
+    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA, allowPrivateHosts: LOCAL }));
     expect(err).toMatchObject({ code: 'nrps_unavailable', retryable: true, status: 503 });
     expect(err.details).toMatchObject({ pageNumber: 1, retryAfterSec: 7 });
   });
@@ -271,7 +274,7 @@ describe('fetchMemberships against lms-sim', () => {
     const tokens = simTokens(s);
     tokens.setCurrent('at-revoked-earlier');
 
-    const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA });
+    const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL });
     expect(r.members).toHaveLength(5);
     expect(tokens.invalidated).toEqual(['at-revoked-earlier']);
     expect(tokens.getCalls).toHaveLength(2);
@@ -286,6 +289,7 @@ describe('fetchMemberships against lms-sim', () => {
     const r = await fetchMemberships(s.membershipsUrl('course-1'), {
       tokens,
       userAgent: UA,
+      allowPrivateHosts: LOCAL,
       onPage: (p) => {
         if (p.pageNumber === 1) s.revokeTokens();
       },
@@ -299,7 +303,7 @@ describe('fetchMemberships against lms-sim', () => {
     const s = await sim();
     s.setRoster('course-1', roster(5));
     const tokens = simTokens(s, [NRPS_SCOPE], { alwaysBogus: true });
-    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA }));
+    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL }));
     expect(err).toMatchObject({ code: 'nrps_token_rejected', status: 401, retryable: false });
     expect(tokens.invalidated).toEqual(['bogus-1']);
     expect(nrpsLog(s)).toHaveLength(2);
@@ -310,14 +314,14 @@ describe('fetchMemberships against lms-sim', () => {
     const s = await sim();
     s.setRoster('course-1', roster(5));
     const tokens = simTokens(s, [AGS_SCOPE.score]);
-    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA }));
+    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL }));
     expect(err).toMatchObject({ code: 'nrps_scope_missing', status: 403, retryable: false });
     expect(tokens.invalidated).toEqual([]);
   });
 
   it('404 (unknown context) → nrps_not_found', async () => {
     const s = await sim();
-    const err = await rejection(fetchMemberships(s.membershipsUrl('no-such-course'), { tokens: simTokens(s), userAgent: UA }));
+    const err = await rejection(fetchMemberships(s.membershipsUrl('no-such-course'), { tokens: simTokens(s), userAgent: UA, allowPrivateHosts: LOCAL }));
     expect(err).toMatchObject({ code: 'nrps_not_found', status: 404, retryable: false });
   });
 
@@ -325,7 +329,7 @@ describe('fetchMemberships against lms-sim', () => {
     const s = await sim();
     s.setRoster('course-1', roster(5));
     const meddling: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), accept: 'application/json' } });
-    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA, fetch: meddling }));
+    const err = await rejection(fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA, allowPrivateHosts: LOCAL, fetch: meddling }));
     expect(err).toMatchObject({ code: 'nrps_request_rejected', status: 406, retryable: false });
   });
 
@@ -334,7 +338,7 @@ describe('fetchMemberships against lms-sim', () => {
   it('sends Accept, Authorization: Bearer (capital B) and User-Agent on every page', async () => {
     const s = await sim({ pageSize: 10 });
     s.setRoster('course-1', roster(25));
-    await fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA });
+    await fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA, allowPrivateHosts: LOCAL });
     const log = nrpsLog(s);
     expect(log).toHaveLength(3);
     for (const e of log) {
@@ -349,7 +353,7 @@ describe('fetchMemberships against lms-sim', () => {
     for (const mode of ['canvas', 'blackboard'] as const) {
       const s = await sim({ mode, userAgentRequired: 'strict', pageSize: 10 });
       s.setRoster('course-1', roster(15));
-      const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA });
+      const r = await fetchMemberships(s.membershipsUrl('course-1'), { tokens: simTokens(s), userAgent: UA, allowPrivateHosts: LOCAL });
       expect(r.members).toHaveLength(15);
     }
   });
@@ -358,7 +362,7 @@ describe('fetchMemberships against lms-sim', () => {
     const s = await sim({ pageSize: 10 });
     s.setRoster('course-1', roster(12));
     const url = `${s.membershipsUrl('course-1')}?tenant=a%20b&x=1`;
-    const r = await fetchMemberships(url, { tokens: simTokens(s), userAgent: UA, role: 'Learner', limit: 5, rlid: 'resource-link-1' });
+    const r = await fetchMemberships(url, { tokens: simTokens(s), userAgent: UA, allowPrivateHosts: LOCAL, role: 'Learner', limit: 5, rlid: 'resource-link-1' });
 
     expect(r.pages).toBe(3);
     expect(r.members).toHaveLength(12);

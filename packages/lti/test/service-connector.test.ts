@@ -2,7 +2,7 @@
 // and the one authorised request (Bearer, 401 → fresh token → one retry).
 import { describe, expect, it } from 'vitest';
 import { type AccessTokenSource, authorisedRequest, createServiceConnector, fetchMemberships, NRPS_SCOPE } from '../src/index.js';
-import { rejection, SCORE, setup, signer, UA } from './service-helpers.js';
+import { LOCAL, rejection, SCORE, setup, signer, UA } from './service-helpers.js';
 
 const SCORE_MEDIA_TYPE = 'application/vnd.ims.lis.v1.score+json';
 
@@ -10,7 +10,7 @@ describe('service connector', () => {
   it('gives every caller of a registration the same token per scope set; deployments share it, other clients do not', async () => {
     const h = await setup();
     h.registerClient('tenant-b');
-    const connector = createServiceConnector({ signer, userAgent: UA });
+    const connector = createServiceConnector({ signer, userAgent: UA, allowPrivateHosts: LOCAL });
     const reg = { clientId: h.sim.clientId, tokenUrl: h.sim.endpoints.token };
     // Two callers (a grade worker and a roster worker, say) each asking for the registration.
     const a = await connector.tokens(reg).getToken([SCORE]);
@@ -33,12 +33,13 @@ describe('service connector', () => {
       'course-1',
       [1, 2, 3].map((i) => ({ user_id: `u${i}`, roles: ['Learner'] })),
     );
-    const connector = createServiceConnector({ signer, userAgent: UA });
+    const connector = createServiceConnector({ signer, userAgent: UA, allowPrivateHosts: LOCAL });
     const tokens = connector.tokens({ clientId: h.sim.clientId, tokenUrl: h.sim.endpoints.token, deploymentId: h.sim.deploymentId });
-    const first = await fetchMemberships(h.sim.membershipsUrl('course-1'), { tokens, userAgent: UA });
+    const first = await fetchMemberships(h.sim.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL });
     const again = await fetchMemberships(h.sim.membershipsUrl('course-1'), {
       tokens: connector.tokens({ clientId: h.sim.clientId, tokenUrl: h.sim.endpoints.token }),
       userAgent: UA,
+      allowPrivateHosts: LOCAL,
     });
     expect(first.members.map((m) => m.userId)).toEqual(['u1', 'u2', 'u3']);
     expect(again.pages).toBe(2);
@@ -48,14 +49,14 @@ describe('service connector', () => {
   it('a token endpoint refusal surfaces from NRPS as nrps_token_rejected, an outage as retryable nrps_unavailable', async () => {
     const h = await setup();
     h.sim.setRoster('course-1', [{ user_id: 'u1', roles: ['Learner'] }]);
-    const connector = createServiceConnector({ signer, userAgent: UA });
+    const connector = createServiceConnector({ signer, userAgent: UA, allowPrivateHosts: LOCAL });
     const nobody = connector.tokens({ clientId: 'nobody', tokenUrl: h.sim.endpoints.token });
-    const refused = await rejection(fetchMemberships(h.sim.membershipsUrl('course-1'), { tokens: nobody, userAgent: UA }));
+    const refused = await rejection(fetchMemberships(h.sim.membershipsUrl('course-1'), { tokens: nobody, userAgent: UA, allowPrivateHosts: LOCAL }));
     expect(refused).toMatchObject({ code: 'nrps_token_rejected', status: 401, retryable: false, details: { reason: 'token', error: 'invalid_client' } });
 
     h.sim.failNext({ path: /^\/token/, status: 503 });
     const tokens = connector.tokens({ clientId: h.sim.clientId, tokenUrl: h.sim.endpoints.token });
-    const down = await rejection(fetchMemberships(h.sim.membershipsUrl('course-1'), { tokens, userAgent: UA }));
+    const down = await rejection(fetchMemberships(h.sim.membershipsUrl('course-1'), { tokens, userAgent: UA, allowPrivateHosts: LOCAL }));
     expect(down).toMatchObject({ code: 'nrps_unavailable', status: 503, retryable: true });
   });
 });
@@ -84,7 +85,7 @@ describe('authorisedRequest', () => {
   const post = (h: Awaited<ReturnType<typeof setup>>, tokens: AccessTokenSource, userId: string, checkToken?: (t: { scopes?: readonly string[] }) => void) => {
     const li = h.sim.createLineItem({ label: 'Quiz', scoreMaximum: 10 });
     return authorisedRequest(
-      { tokens, scopes: [SCORE], userAgent: UA, ...(checkToken ? { checkToken } : {}) },
+      { tokens, scopes: [SCORE], userAgent: UA, allowPrivateHosts: LOCAL, ...(checkToken ? { checkToken } : {}) },
       {
         method: 'POST',
         url: `${li.id}/scores`,

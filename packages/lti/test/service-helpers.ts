@@ -11,6 +11,8 @@ import { createServiceTokenProvider, type ServiceTokenProvider, type ServiceToke
 export { rejection, rewriteJson, tapFetch, testSigningKey as signer } from '@tether/http/testing';
 
 export const UA = 'tether-service-test/1.0 (+https://tether.example)';
+// Test platforms run on 127.0.0.1 (or a fake host behind an injected fetch): allowed by name, past the address guard.
+export const LOCAL = ['127.0.0.1', 'localhost', 'lms.example'];
 export const SCORE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
 export const LINE_ITEM = 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem';
 export const RESULTS = 'https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly';
@@ -33,6 +35,14 @@ export async function setup(opts: LmsSimOptions = {}): Promise<Harness> {
   };
   registerClient(sim.clientId);
   const provider = (overrides: Partial<ServiceTokenProviderOptions> = {}): ServiceTokenProvider =>
-    createServiceTokenProvider({ clientId: sim.clientId, tokenUrl: sim.endpoints.token, deploymentId: sim.deploymentId, signer: testSigningKey, userAgent: UA, ...overrides });
+    createServiceTokenProvider({
+      clientId: sim.clientId,
+      tokenUrl: sim.endpoints.token,
+      deploymentId: sim.deploymentId,
+      signer: testSigningKey,
+      userAgent: UA,
+      allowPrivateHosts: LOCAL,
+      ...overrides,
+    });
   return { sim, registerClient, provider };
 }

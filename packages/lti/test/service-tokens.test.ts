@@ -3,7 +3,7 @@
 import { BRIGHTSPACE_TOKEN_AUDIENCE } from '@tether/lms-sim';
 import { describe, expect, it } from 'vitest';
 import { CLAIM, CLIENT_ASSERTION_TYPE, createServiceTokenProvider, isServiceTokenError } from '../src/index.js';
-import { LINE_ITEM, RESULTS, rejection, rewriteJson, SCORE, setup, signer, startServer, tapFetch, UA } from './service-helpers.js';
+import { LINE_ITEM, LOCAL, RESULTS, rejection, rewriteJson, SCORE, setup, signer, startServer, tapFetch, UA } from './service-helpers.js';
 
 const DEPLOYMENT_ID_CLAIM = CLAIM.deploymentId;
 
@@ -107,7 +107,7 @@ describe('service token provider', () => {
 
     const dead = await startServer(() => {});
     await dead.close();
-    const offline = createServiceTokenProvider({ clientId: 'x', tokenUrl: `${dead.url}/token`, signer, userAgent: UA });
+    const offline = createServiceTokenProvider({ clientId: 'x', tokenUrl: `${dead.url}/token`, signer, userAgent: UA, allowPrivateHosts: LOCAL });
     const net = await rejection(offline.getToken([SCORE]));
     expect(net).toMatchObject({ code: 'service_token_unavailable', retryable: true });
     expect(net.details.reason).toBe('network');
@@ -115,7 +115,7 @@ describe('service token provider', () => {
 
   it('times out a token endpoint that never answers', async () => {
     const hang = await startServer(() => {});
-    const tokens = createServiceTokenProvider({ clientId: 'x', tokenUrl: `${hang.url}/token`, signer, userAgent: UA, timeoutMs: 150 });
+    const tokens = createServiceTokenProvider({ clientId: 'x', tokenUrl: `${hang.url}/token`, signer, userAgent: UA, allowPrivateHosts: LOCAL, timeoutMs: 150 });
     const err = await rejection(tokens.getToken([SCORE]));
     expect(err).toMatchObject({ code: 'service_token_unavailable', retryable: true });
     expect(err.details.reason).toBe('timeout');
@@ -153,7 +153,15 @@ describe('service token provider', () => {
       });
     }) as unknown as typeof fetch;
     let t = 1_700_000_000_000;
-    const tokens = createServiceTokenProvider({ clientId: 'x', tokenUrl: 'https://lms.example/token', signer, userAgent: UA, fetch: fakeFetch, now: () => t });
+    const tokens = createServiceTokenProvider({
+      clientId: 'x',
+      tokenUrl: 'https://lms.example/token',
+      signer,
+      userAgent: UA,
+      allowPrivateHosts: LOCAL,
+      fetch: fakeFetch,
+      now: () => t,
+    });
     await tokens.getToken([SCORE]);
     t += 14_000;
     await tokens.getToken([SCORE]);
@@ -177,7 +185,7 @@ describe('service token provider', () => {
   });
 
   it('refuses bad configuration early', () => {
-    const base = { clientId: 'x', tokenUrl: 'https://lms.example/token', signer, userAgent: UA };
+    const base = { clientId: 'x', tokenUrl: 'https://lms.example/token', signer, userAgent: UA, allowPrivateHosts: LOCAL };
     expect(() => createServiceTokenProvider({ ...base, userAgent: ' ' })).toThrow(/userAgent/);
     expect(() => createServiceTokenProvider({ ...base, clientId: '' })).toThrow(/clientId/);
     expect(() => createServiceTokenProvider({ ...base, tokenUrl: 'not a url' })).toThrow(/tokenUrl/);

@@ -28,6 +28,8 @@ export async function startGradeService(opts: {
   logger: Logger;
   userAgent: string;
   fetch?: typeof fetch;
+  /** Hosts allowed on private addresses (TETHER_DEV_INSECURE_HOSTS) — local test LMSes only. */
+  allowPrivateHosts?: readonly string[];
 }): Promise<GradeService> {
   const { config } = opts;
   const boss = opts.jobs.boss;
@@ -41,6 +43,7 @@ export async function startGradeService(opts: {
         serviceTokens: opts.serviceTokens,
         userAgent: opts.userAgent,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        ...(opts.allowPrivateHosts ? { allowPrivateHosts: opts.allowPrivateHosts } : {}),
         platforms: opts.platforms,
         scenarios: opts.scenarios,
         logger: opts.logger,

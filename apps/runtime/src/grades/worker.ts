@@ -59,6 +59,8 @@ export interface GradeWorkerOptions {
   serviceTokens: PlatformServiceTokens;
   userAgent: string;
   fetch?: typeof fetch;
+  /** Hosts allowed on private addresses (TETHER_DEV_INSECURE_HOSTS) — local test LMSes only. */
+  allowPrivateHosts?: readonly string[];
   platforms: PlatformDirectory;
   scenarios: ScenarioDirectory;
   logger: Logger;
@@ -213,6 +215,7 @@ export function createGradeWorker(o: GradeWorkerOptions) {
         grantedScopes: launch.ags_scopes,
         userAgent: o.userAgent,
         ...(o.fetch ? { fetch: o.fetch } : {}),
+        ...(o.allowPrivateHosts ? { allowPrivateHosts: o.allowPrivateHosts } : {}),
       });
       const p = claim.passback;
       let lineItemUrl = p.lineitem_url;

@@ -24,6 +24,7 @@ export function registrationErrorPage(opts: {
   fix: string;
   correlationId: string;
   code: string;
+  /** What the LMS answered. Only the status is shown: the body is never repeated on this page. */
   lms?: { status?: number | undefined; body?: string | undefined } | undefined;
   field?: string | undefined;
 }): Html {
@@ -33,9 +34,8 @@ export function registrationErrorPage(opts: {
     <p>${opts.what}</p>
     ${opts.field ? html`<p><strong>Field:</strong> <code>${opts.field}</code></p>` : ''}
     ${
-      opts.lms?.status || opts.lms?.body
-        ? html`<p><strong>The LMS answered${opts.lms.status ? html` HTTP ${opts.lms.status}` : ''}:</strong></p><pre style="white-space:pre-wrap;background:#f2f4f7;padding:10px;border-radius:8px;font-size:13px">${opts.lms.body ?? ''}</pre>`
-        : ''
+      // Whoever opened this page chose the URLs Tether fetched: what they answered stays out of it.
+      opts.lms?.status ? html`<p><strong>The LMS answered HTTP ${opts.lms.status}.</strong></p>` : ''
     }
     <p><strong>How to fix it:</strong> ${opts.fix}</p>
     <label for="cid" class="muted">Correlation ID (search it under Troubleshooting in the dashboard)</label>

@@ -28,6 +28,8 @@ export async function startRosterService(opts: {
   logger: Logger;
   userAgent: string;
   fetch?: typeof fetch;
+  /** Hosts allowed on private addresses (TETHER_DEV_INSECURE_HOSTS) — local test LMSes only. */
+  allowPrivateHosts?: readonly string[];
 }): Promise<RosterService> {
   const { config } = opts;
   const log = opts.logger.child({ component: 'roster-service' });
@@ -65,6 +67,7 @@ export async function startRosterService(opts: {
         maxPages: config.ROSTER_MAX_PAGES,
         pollIntervalSec: config.ROSTER_POLL_INTERVAL_SEC,
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        ...(opts.allowPrivateHosts ? { allowPrivateHosts: opts.allowPrivateHosts } : {}),
       })
     : undefined;
   await worker?.start();

@@ -48,6 +48,8 @@ export interface RosterWorkerOptions {
   maxPages: number;
   pollIntervalSec: number;
   fetch?: typeof fetch;
+  /** Hosts allowed on private addresses (TETHER_DEV_INSECURE_HOSTS) — local test LMSes only. */
+  allowPrivateHosts?: readonly string[];
 }
 
 /** A failure that is not an NrpsError but is known to be permanent. */
@@ -84,6 +86,7 @@ export function createRosterWorker(o: RosterWorkerOptions) {
           userAgent: o.userAgent,
           maxPages: o.maxPages,
           ...(o.fetch ? { fetch: o.fetch } : {}),
+          ...(o.allowPrivateHosts ? { allowPrivateHosts: o.allowPrivateHosts } : {}),
           onPage: async (page) => {
             await applyRosterPage(o.db, { sync, issuer: platform.issuer, members: page.members });
           },

@@ -1,6 +1,6 @@
-// Dynamic registration storage: one-time URLs (claimed atomically, released when the
-// registration fails so the admin can retry within the hour) and the idempotent save of
-// the platform the LMS registered us with.
+// Dynamic registration storage: one-time URLs (claimed atomically; a failed registration
+// releases the URL for a retry within the hour, up to REGISTRATION_MAX_FAILED_ATTEMPTS
+// failures) and the idempotent save of the platform the LMS registered us with.
 import { type Kysely, sql } from 'kysely';
 import type { Database, Platform } from '../schema.js';
 import { writeAudit } from './audit.js';
@@ -44,8 +44,38 @@ export async function claimRegistrationToken(db: Kysely<Database>, jti: string, 
   return { ok: false, reason: 'expired' };
 }
 
-export async function releaseRegistrationToken(db: Kysely<Database>, jti: string): Promise<void> {
-  await db.updateTable('registration_tokens').set({ used_at: null }).where('jti', '=', jti).where('platform_id', 'is', null).execute();
+/**
+ * Failed registrations a one-time URL survives. Each failure makes Tether fetch URLs the LMS
+ * side chose; without a bound one URL would be an unlimited fetcher (the address guard keeps
+ * internal networks out, this keeps the count small).
+ */
+export const REGISTRATION_MAX_FAILED_ATTEMPTS = 5;
+
+export interface ReleaseResult {
+  /** The URL may be used again (false: spent, or it already registered a platform). */
+  released: boolean;
+  failedAttempts: number;
+}
+
+/**
+ * Records a failed registration with a claimed URL, in one statement: the failure is counted,
+ * and the URL is released for another try unless this was failure number
+ * REGISTRATION_MAX_FAILED_ATTEMPTS — then it stays used (spent). A URL that registered a
+ * platform is never touched.
+ */
+export async function releaseRegistrationToken(db: Kysely<Database>, jti: string): Promise<ReleaseResult> {
+  const row = await db
+    .updateTable('registration_tokens')
+    .set((eb) => ({
+      failed_attempts: eb('failed_attempts', '+', 1),
+      used_at: sql<Date | null>`case when failed_attempts + 1 >= ${REGISTRATION_MAX_FAILED_ATTEMPTS} then used_at else null end`,
+    }))
+    .where('jti', '=', jti)
+    .where('platform_id', 'is', null)
+    .returning(['failed_attempts', 'used_at'])
+    .executeTakeFirst();
+  if (!row) return { released: false, failedAttempts: 0 };
+  return { released: row.used_at === null, failedAttempts: row.failed_attempts };
 }
 
 export interface RegisteredPlatformInput {

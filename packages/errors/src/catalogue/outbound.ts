@@ -36,6 +36,12 @@ export const outboundEntries: CatalogueSlice = {
     admin: 'The LMS answered with a redirect Tether does not follow (to another host, too many, or without a location).',
     fix: 'Configure the final URL (the one the redirect points to) instead.',
   },
+  http_address_refused: {
+    status: 400,
+    learner: UNREACHABLE,
+    admin: 'A URL Tether was given for the LMS points to a loopback, private, link-local or otherwise internal network address, so Tether did not contact it.',
+    fix: 'Use the LMS’s public https URL. For a local test LMS only, list its host (or host:port) in the runtime’s TETHER_DEV_INSECURE_HOSTS.',
+  },
   service_token_rejected: {
     status: 502,
     learner: UNREACHABLE,

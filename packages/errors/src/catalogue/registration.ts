@@ -20,8 +20,9 @@ export const registrationEntries: CatalogueSlice = {
   config_unreachable: {
     status: 502,
     learner: `${NOT_DONE}: Tether could not read the LMS configuration`,
-    admin: 'Tether could not download the LMS OpenID configuration (network error, timeout, error status, redirect to another host, or an oversized answer).',
-    fix: 'Check that the LMS is reachable from the Tether runtime and that the registration was started less than an hour ago (registration tokens expire); then start again from the LMS.',
+    admin:
+      'Tether could not download the LMS OpenID configuration: the URL could not be read (no answer, refused, or a TLS failure — deliberately not told apart), it answered an error status, redirected to another host, or sent an oversized answer; or it points to a private or internal network address, which Tether never contacts.',
+    fix: 'Check that the LMS is reachable from the Tether runtime at a public https address and that the registration was started less than an hour ago (registration tokens expire); then start again from the LMS. A local test LMS must be listed in TETHER_DEV_INSECURE_HOSTS.',
   },
   config_invalid: {
     status: 502,
@@ -38,14 +39,16 @@ export const registrationEntries: CatalogueSlice = {
   registration_unreachable: {
     status: 502,
     learner: `${NOT_DONE}: Tether could not reach the LMS to register`,
-    admin: 'Tether could not reach the LMS registration endpoint (network error or timeout) — the LMS may or may not have created the tool.',
+    admin:
+      'Tether could not reach the LMS registration endpoint (no answer, refused or a TLS failure), or the endpoint is on a private or internal network address Tether never contacts — the LMS may or may not have created the tool.',
     fix: 'Check the LMS tool list for a half-created Tether entry, remove it, and start the registration again.',
   },
   registration_rejected: {
     status: 502,
     learner: `${NOT_DONE}: the LMS refused it`,
-    admin: 'The LMS refused the registration; its own message is shown with the error.',
-    fix: 'Read the LMS message: an expired or used registration token means starting again from the LMS; a field error usually means the Tether public URL is wrong.',
+    admin:
+      'The LMS refused the registration. The page names its HTTP status and, when the LMS gave them, its error code and the field it blamed; the LMS’s own wording is in the troubleshooting timeline.',
+    fix: 'An expired or used registration token (401, invalid_token) means starting again from the LMS; a field error usually means the Tether public URL is wrong.',
   },
   registration_response_invalid: {
     status: 502,
@@ -68,13 +71,14 @@ export const registrationEntries: CatalogueSlice = {
   registration_url_used: {
     status: 409,
     learner: 'This registration URL was already used',
-    admin: 'Each registration URL registers one LMS once.',
-    fix: 'Generate a new registration URL for the next LMS (or to register this one again).',
+    admin: 'Each registration URL registers one LMS once, and is spent after 5 failed registration attempts.',
+    fix: 'Generate a new registration URL for the next LMS (or to register this one again, once the cause of the failures is fixed).',
   },
-  platform_in_other_workspace: {
+  registration_unusable: {
     status: 409,
-    learner: 'This LMS is connected to another workspace',
-    admin: 'The LMS registered Tether with an issuer and client ID that another workspace already uses.',
-    fix: 'Remove the connection from the other workspace first, or register a new tool in the LMS.',
+    learner: 'This LMS registration cannot be used',
+    // The same words whether or not the pair exists elsewhere: no other workspace is confirmed or named.
+    admin: 'The issuer and client ID the LMS registered cannot be connected here.',
+    fix: 'Register Tether again in the LMS so it issues a new client ID, then use a new registration URL.',
   },
 };

@@ -23,7 +23,11 @@ export interface RegistrationErrorOptions extends TetherErrorOptions {
   field?: string;
   /** HTTP status the platform answered with. */
   status?: number;
-  /** The platform's answer; truncated to 2 KiB here. Never carries tokens Tether sent. */
+  /**
+   * The platform's answer; truncated to 2 KiB here. Never carries tokens Tether sent. No step
+   * sets it any more: the URLs come from whoever opened the registration page, so what they
+   * answered is not repeated to that page (errors say what failed in words).
+   */
   platformBody?: string;
 }
 

@@ -1,7 +1,7 @@
 // Step 2: download the platform's OpenID configuration and validate it.
 import { type HttpError, type HttpResponse, isHttpError, send } from '@tether/http';
 import { DEFAULT_CONFIG_TIMEOUT_MS, DEFAULT_MAX_CONFIG_BYTES, MAX_CONFIG_REDIRECTS } from './constants.js';
-import { PLATFORM_BODY_MAX_BYTES, RegistrationError } from './errors.js';
+import { RegistrationError } from './errors.js';
 import { assertSecureUrl } from './urls.js';
 import { type PlatformConfiguration, validatePlatformConfiguration } from './validate-platform-configuration.js';
 
@@ -36,7 +36,8 @@ export async function fetchPlatformConfiguration(url: URL, opts: FetchPlatformCo
       userAgent: opts.userAgent,
       timeoutMs,
       maxBytes,
-      maxErrorBytes: PLATFORM_BODY_MAX_BYTES * 4,
+      // The dev allow-list is also the only way past the address guard (local test LMSes).
+      ...(opts.allowInsecureHosts === undefined ? {} : { allowPrivateHosts: opts.allowInsecureHosts }),
       // The Bearer token goes along on a redirect: only to the same host, never https → http.
       redirects: {
         max: MAX_CONFIG_REDIRECTS,
@@ -49,19 +50,17 @@ export async function fetchPlatformConfiguration(url: URL, opts: FetchPlatformCo
       ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
     });
   } catch (err) {
-    if (isHttpError(err)) throw unreachable(url, configFetchProblem(err, timeoutMs, maxBytes), err);
+    if (isHttpError(err)) throw unreachable(configFetchProblem(err, maxBytes), err);
     throw err;
   }
-  if (!res.ok) throw unreachable(url, { message: `HTTP ${res.status}`, status: res.status, platformBody: res.text });
+  // The status only: the body of whatever answered is never repeated (it may not be an LMS).
+  if (!res.ok) throw unreachable({ message: `the LMS configuration URL answered HTTP ${res.status}`, status: res.status });
 
   let json: unknown;
   try {
     json = JSON.parse(res.text);
   } catch {
-    throw new RegistrationError('config_invalid', `OpenID configuration ${url.href} is not JSON`, {
-      status: res.status,
-      platformBody: res.text,
-    });
+    throw new RegistrationError('config_invalid', 'the LMS configuration URL did not answer with JSON', { status: res.status });
   }
   return validatePlatformConfiguration(json, { configurationUrl: new URL(res.url), allowInsecureHosts: opts.allowInsecureHosts ?? [] });
 }
@@ -69,35 +68,35 @@ export async function fetchPlatformConfiguration(url: URL, opts: FetchPlatformCo
 interface Problem {
   message: string;
   status?: number;
-  platformBody?: string;
 }
 
-function unreachable(url: URL, problem: Problem, cause?: unknown): RegistrationError {
+function unreachable(problem: Problem, cause?: unknown): RegistrationError {
   const { message, ...rest } = problem;
-  return new RegistrationError('config_unreachable', `OpenID configuration ${url.href}: ${message}`, {
-    ...rest,
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new RegistrationError('config_unreachable', message, { ...rest, ...(cause === undefined ? {} : { cause }) });
 }
 
-/** What went wrong with the exchange itself, worded for the admin. */
-function configFetchProblem(err: HttpError, timeoutMs: number, maxBytes: number): Problem {
+/** What went wrong, in words for the admin on the page: the same words whatever the socket said. */
+const CONFIG_NOT_READ = 'the LMS configuration URL could not be read';
+
+/**
+ * What went wrong with the exchange itself, worded for the admin. A refused connection, a
+ * timeout, a TLS failure and an unknown host read the same: telling them apart would make the
+ * registration page a port scanner. The HTTP error (kept as `cause`) has the detail for logs.
+ */
+function configFetchProblem(err: HttpError, maxBytes: number): Problem {
   const status = err.status === undefined ? {} : { status: err.status };
   switch (err.code) {
-    case 'http_timeout':
-      return { message: `no complete answer within ${timeoutMs} ms` };
+    case 'http_address_refused':
+      return { message: `the LMS configuration URL points to a private or internal network address (${String(err.details.host ?? '')}); Tether does not contact such addresses` };
     case 'http_too_large':
-      return { message: `answer larger than ${maxBytes} bytes`, ...status };
-    case 'http_redirect_refused': {
-      if (err.reason === 'too_many') return { message: `more than ${MAX_CONFIG_REDIRECTS} redirects`, ...status };
-      if (err.reason === 'no_location') return { message: `HTTP ${err.status} without a Location header`, ...status };
-      if (err.reason === 'invalid_location') return { message: `HTTP ${err.status} to an invalid Location`, ...status };
-      const location = String(err.details.location ?? '');
-      const host = URL.canParse(location) ? new URL(location).host : location;
-      return { message: `redirected to another host (${host}); only same-host redirects are followed`, ...status };
-    }
+      return { message: `the LMS configuration is larger than ${maxBytes} bytes`, ...status };
+    case 'http_redirect_refused':
+      if (err.reason === 'too_many') return { message: `the LMS configuration URL redirected more than ${MAX_CONFIG_REDIRECTS} times`, ...status };
+      if (err.reason === 'not_allowed') return { message: 'the LMS configuration URL redirected to another host; only same-host redirects are followed', ...status };
+      return { message: 'the LMS configuration URL answered an unusable redirect', ...status };
+    case 'http_timeout':
     case 'http_network':
     case 'http_invalid_url':
-      return { message: `request failed (${String(err.details.error ?? err.message)})` };
+      return { message: CONFIG_NOT_READ };
   }
 }

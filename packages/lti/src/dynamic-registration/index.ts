@@ -24,7 +24,10 @@ export interface RunDynamicRegistrationOptions {
   tool: RegistrationToolInput;
   userAgent: string;
   fetch?: typeof fetch;
-  /** Hosts (`hostname` or `hostname:port`) allowed over plain http — local test LMSes only. */
+  /**
+   * Hosts (`hostname` or `hostname:port`) allowed over plain http and on private/internal
+   * addresses (past the HTTP client's address guard) — local test LMSes only.
+   */
   allowInsecureHosts?: string[];
   /** Per request (configuration GET, registration POST). Defaults 5000 / 10000. */
   timeoutMs?: number;
@@ -41,6 +44,7 @@ export async function runDynamicRegistration(query: URLSearchParams | Record<str
   const { openidConfigurationUrl, registrationToken } = parseRegistrationInitiation(query, { allowInsecureHosts });
   const shared = {
     userAgent: opts.userAgent,
+    allowPrivateHosts: allowInsecureHosts,
     ...(registrationToken === undefined ? {} : { registrationToken }),
     ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
     ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),

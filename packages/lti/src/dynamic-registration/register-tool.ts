@@ -11,6 +11,8 @@ export interface RegisterToolOptions {
   registrationToken?: string;
   userAgent: string;
   fetch?: typeof fetch;
+  /** Hosts (`host` or `host:port`) that may be private/internal addresses — local test LMSes only. */
+  allowPrivateHosts?: readonly string[];
   /** Default 10000. */
   timeoutMs?: number;
 }
@@ -54,17 +56,25 @@ export async function registerTool(config: PlatformConfiguration, body: Registra
       maxBytes: MAX_REGISTRATION_RESPONSE_BYTES,
       maxErrorBytes: PLATFORM_BODY_MAX_BYTES * 4,
       ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+      ...(opts.allowPrivateHosts === undefined ? {} : { allowPrivateHosts: opts.allowPrivateHosts }),
     });
   } catch (err) {
     if (!isHttpError(err)) throw err;
     if (err.code === 'http_redirect_refused' && err.status !== undefined) throw rejected(err.status, '');
     if (err.code === 'http_too_large') {
-      throw new RegistrationError('registration_response_invalid', `registration answer larger than ${MAX_REGISTRATION_RESPONSE_BYTES} bytes`, {
+      throw new RegistrationError('registration_response_invalid', `the LMS registration answer is larger than ${MAX_REGISTRATION_RESPONSE_BYTES} bytes`, {
         ...(err.status === undefined ? {} : { status: err.status }),
       });
     }
-    const why = err.code === 'http_timeout' ? `no complete answer within ${timeoutMs} ms` : `request failed (${String(err.details.error ?? err.message)})`;
-    throw new RegistrationError('registration_unreachable', `registration endpoint ${endpoint}: ${why}`, { cause: err });
+    if (err.code === 'http_address_refused') {
+      throw new RegistrationError(
+        'registration_unreachable',
+        `the LMS registration endpoint points to a private or internal network address (${String(err.details.host ?? '')}); Tether does not contact such addresses`,
+        { field: 'registration_endpoint', cause: err },
+      );
+    }
+    // Refused, reset, TLS, timeout: the same words (the page must not tell ports apart); the cause keeps the detail for logs.
+    throw new RegistrationError('registration_unreachable', REGISTRATION_NOT_SENT, { cause: err });
   }
   if (!res.ok) throw rejected(res.status, res.text);
   if (res.status !== 200 && res.status !== 201) {
@@ -74,10 +84,10 @@ export async function registerTool(config: PlatformConfiguration, body: Registra
   }
   const text = res.text;
 
+  // The answer itself is never repeated: what is wrong with it is said in words.
   const invalid = (message: string, field?: string) =>
     new RegistrationError('registration_response_invalid', message, {
       status: res.status,
-      platformBody: text,
       ...(field === undefined ? {} : { field }),
     });
 
@@ -126,13 +136,38 @@ export async function registerTool(config: PlatformConfiguration, body: Registra
   return registered;
 }
 
+/** Said when the registration POST got no answer, whatever the socket said. */
+export const REGISTRATION_NOT_SENT = 'the LMS registration endpoint could not be reached';
+
+/**
+ * The LMS's refusal in words: the status, and the OAuth error code and the field it blamed
+ * when they are plain identifiers. Its free text is not repeated — the endpoint came from a
+ * configuration anyone can publish, and its answer is not the page's to show.
+ */
 function rejected(status: number, platformBody: string): RegistrationError {
   const summary = summarisePlatformError(status, platformBody);
-  return new RegistrationError('registration_rejected', `registration rejected (HTTP ${status}): ${summary.message}`, {
+  const errorCode = oauthErrorCode(platformBody);
+  const field = summary.field !== undefined && IDENTIFIER.test(summary.field) ? summary.field : undefined;
+  const named = [errorCode, field === undefined ? undefined : `field ${field}`].filter((p) => p !== undefined).join(', ');
+  return new RegistrationError('registration_rejected', `the LMS refused the registration (HTTP ${status}${named ? `: ${named}` : ''})`, {
     status,
-    platformBody,
-    ...(summary.field === undefined ? {} : { field: summary.field }),
+    ...(field === undefined ? {} : { field }),
+    // The LMS's own words, bounded, for the server-side timeline only (R61) — never the page.
+    ...(summary.message === `the platform answered HTTP ${status}` ? {} : { details: { platformMessage: summary.message.slice(0, 300) } }),
   });
+}
+
+const IDENTIFIER = /^[A-Za-z0-9_.:/-]{1,100}$/;
+
+/** The OAuth/OIDC `error` member (`invalid_redirect_uri`…), when the answer has a plain one. */
+function oauthErrorCode(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const error = typeof parsed === 'object' && parsed !== null ? (parsed as { error?: unknown }).error : undefined;
+    return typeof error === 'string' && /^[a-z0-9_]{1,64}$/i.test(error) ? error : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** IDs are strings in the spec; some platforms emit numbers. Empty means absent. */

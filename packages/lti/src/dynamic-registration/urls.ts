@@ -1,4 +1,5 @@
 // URL policy shared by every step: https, except for hosts on an explicit dev allow-list.
+import { isHostAllowed } from '@tether/http';
 import { RegistrationError } from './errors.js';
 
 /** Parse an absolute http(s) URL; undefined when it is not one. */
@@ -14,12 +15,11 @@ export function parseHttpUrl(value: string): URL | undefined {
 }
 
 /**
- * An allow-list entry matches the URL's hostname (any port) or its host (`hostname:port`).
- * Compared lower-case because URL parsing lower-cases hosts and admins may not.
+ * An allow-list entry matches the URL's hostname (any port) or `hostname:port`. The same list
+ * lets the host past the HTTP client's address guard, so the one matcher is the client's.
  */
 export function isInsecureHostAllowed(url: URL, allowInsecureHosts: readonly string[] = []): boolean {
-  const allowed = allowInsecureHosts.map((h) => h.trim().toLowerCase());
-  return allowed.includes(url.host.toLowerCase()) || allowed.includes(url.hostname.toLowerCase());
+  return isHostAllowed(url, allowInsecureHosts);
 }
 
 /** Throws `insecure_url` unless the URL is https or its host is allow-listed. */

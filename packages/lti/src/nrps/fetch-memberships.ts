@@ -32,6 +32,8 @@ export interface FetchMembershipsOptions {
   /** Pages followed at most (default 100). Reaching it with a `next` link left ⇒ `truncated: true`. */
   maxPages?: number;
   fetch?: typeof fetch;
+  /** Hosts (`host` or `host:port`) that may be private/internal addresses — local test LMSes only. */
+  allowPrivateHosts?: readonly string[];
   /** Per page request, headers and body (default 10 000 ms). */
   timeoutMs?: number;
   /**
@@ -128,7 +130,9 @@ interface CheckedOptions {
   tokens: AccessTokenSource;
   userAgent: string;
   maxPages: number;
-  fetch: typeof fetch;
+  /** Undefined ⇒ the HTTP client's own (the global fetch pinned to vetted addresses). */
+  fetch: typeof fetch | undefined;
+  allowPrivateHosts: readonly string[] | undefined;
   timeoutMs: number;
   onPage: FetchMembershipsOptions['onPage'];
 }
@@ -167,7 +171,7 @@ function checkOptions(opts: FetchMembershipsOptions): CheckedOptions {
   const timeoutMs = opts.timeoutMs ?? NRPS_DEFAULT_TIMEOUT_MS;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new TypeError('fetchMemberships: timeoutMs must be a positive number');
   if (opts.onPage !== undefined && typeof opts.onPage !== 'function') throw new TypeError('fetchMemberships: onPage must be a function');
-  return { tokens, userAgent: opts.userAgent, maxPages, fetch: opts.fetch ?? fetch, timeoutMs, onPage: opts.onPage };
+  return { tokens, userAgent: opts.userAgent, maxPages, fetch: opts.fetch, allowPrivateHosts: opts.allowPrivateHosts, timeoutMs, onPage: opts.onPage };
 }
 
 /**
@@ -223,7 +227,8 @@ async function authorisedGet(url: string, pageNumber: number, o: CheckedOptions)
         tokens: o.tokens,
         scopes: [NRPS_SCOPE],
         userAgent: o.userAgent,
-        fetch: o.fetch,
+        ...(o.fetch === undefined ? {} : { fetch: o.fetch }),
+        ...(o.allowPrivateHosts === undefined ? {} : { allowPrivateHosts: o.allowPrivateHosts }),
         timeoutMs: o.timeoutMs,
         maxBytes: NRPS_MAX_PAGE_BYTES,
       },
@@ -263,6 +268,12 @@ function transportFailure(err: HttpError, url: string, pageNumber: number, timeo
       return new NrpsError('nrps_request_rejected', `GET ${url} answered a redirect (HTTP ${err.status}); not followed`, {
         ...(err.status === undefined ? {} : { status: err.status }),
         details: { ...where, body: '', location: (err.details.location as string | null | undefined) ?? null },
+        cause: err,
+      });
+    case 'http_address_refused':
+      // Permanent: the URL (memberships or token) is on an internal network; nothing was sent.
+      return new NrpsError('nrps_request_rejected', `Memberships page ${pageNumber} not read: ${err.message}`, {
+        details: { ...where, reason: 'address_refused', host: String(err.details.host ?? '') },
         cause: err,
       });
     case 'http_network':

@@ -52,6 +52,8 @@ export interface ServiceTokenProviderOptions {
   signer: () => Promise<{ kid: string; key: CryptoKey | KeyObject }>;
   userAgent: string;
   fetch?: typeof fetch;
+  /** Hosts (`host` or `host:port`) that may be private/internal addresses — local test LMSes only. */
+  allowPrivateHosts?: readonly string[];
   /** Milliseconds since the epoch. Default Date.now. */
   now?: () => number;
   /** Stop using a token this long before it expires. Default 60 s. */
@@ -161,6 +163,7 @@ export function createServiceTokenProvider(opts: ServiceTokenProviderOptions): S
         timeoutMs,
         maxBytes: MAX_TOKEN_RESPONSE_BYTES,
         ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+        ...(opts.allowPrivateHosts === undefined ? {} : { allowPrivateHosts: opts.allowPrivateHosts }),
       });
     } catch (err) {
       if (isHttpError(err)) throw transportError(err, { tokenUrl, clientId: opts.clientId }, timeoutMs);
@@ -258,10 +261,16 @@ export function createServiceTokenProvider(opts: ServiceTokenProviderOptions): S
   };
 }
 
-/** The HTTP client's failure as a token endpoint failure. */
-function transportError(err: HttpError, where: { tokenUrl: string; clientId: string }, timeoutMs: number): ServiceTokenError {
+/**
+ * The HTTP client's failure as a token endpoint failure. A refused address stays the HTTP
+ * client's error: nothing was contacted, so no token-endpoint code fits, and the AGS and NRPS
+ * clients give it their own non-retryable code.
+ */
+function transportError(err: HttpError, where: { tokenUrl: string; clientId: string }, timeoutMs: number): ServiceTokenError | HttpError {
   const status = err.status === undefined ? {} : { status: err.status };
   switch (err.code) {
+    case 'http_address_refused':
+      return err;
     case 'http_timeout':
       return new ServiceTokenError('service_token_unavailable', `Token endpoint did not answer within ${timeoutMs} ms`, {
         details: { ...where, reason: 'timeout', timeoutMs },
