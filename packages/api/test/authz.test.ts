@@ -166,7 +166,8 @@ describe("workspace isolation: B's admin and A's data", () => {
   it('platforms.createManual with A’s issuer + client ID ⇒ CONFLICT that does not name A’s connection', async () => {
     const err = await trpcError(adminB.platforms.createManual(validPlatform('a', { name: 'Mine' })));
     expect(err.code).toBe('CONFLICT');
-    expect(err.message).toMatch(/another workspace/);
+    expect(err.message).toMatch(/cannot be used; register a new client ID/);
+    expect(err.message).not.toMatch(/another workspace/);
     expect(err.message).not.toContain('Canvas a');
   });
 

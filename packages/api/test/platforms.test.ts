@@ -11,7 +11,7 @@ let W: TestWorkspace;
 let admin: Caller;
 
 beforeAll(async () => {
-  env = await setupEnv();
+  env = await setupEnv({ allowPrivateHosts: ['127.0.0.1', 'lms.example.com'] });
   W = await createTestWorkspace(env, 'acme');
   admin = await callerFor(env, W.adminId);
 });
@@ -140,6 +140,47 @@ describe('platforms.update', () => {
 
   it('an unknown id ⇒ NOT_FOUND', async () => {
     expect((await trpcError(admin.platforms.update({ id: '00000000-0000-4000-8000-000000000000', name: 'x' }))).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('an issuer + client ID connected in another workspace (no cross-workspace oracle)', () => {
+  const UNUSABLE = 'clientId: this LMS registration cannot be used; register a new client ID for Tether in the LMS and connect that';
+  let other: Caller;
+  beforeAll(async () => {
+    const O = await createTestWorkspace(env, 'elsewhere');
+    other = await callerFor(env, O.adminId);
+    await other.platforms.createManual(validPlatform('taken-a', { name: 'Secret Campus LMS' }));
+    await other.platforms.createManual(validPlatform('taken-b', { name: 'Another Secret LMS' }));
+  });
+
+  it('connecting it is refused with the neutral message: no workspace, no name, nothing written', async () => {
+    const before = await platformCount();
+    const err = await trpcError(admin.platforms.createManual(validPlatform('taken-a', { name: 'Mine' })));
+    expect(err.code).toBe('CONFLICT');
+    expect(err.message).toBe(UNUSABLE);
+    expect(fieldErrorsOf(err)?.clientId).toBe(UNUSABLE.slice('clientId: '.length));
+    expect(JSON.stringify({ message: err.message, fields: fieldErrorsOf(err) })).not.toMatch(/workspace|Secret|elsewhere/i);
+    expect(await platformCount()).toBe(before);
+  });
+
+  it('the answer is identical whichever registration of whichever other workspace it hits', async () => {
+    const a = await trpcError(admin.platforms.createManual(validPlatform('taken-a')));
+    const b = await trpcError(admin.platforms.createManual(validPlatform('taken-b')));
+    expect({ code: b.code, message: b.message, fields: fieldErrorsOf(b) }).toEqual({ code: a.code, message: a.message, fields: fieldErrorsOf(a) });
+  });
+
+  it('moving a connection onto it is refused the same way, and nothing changes', async () => {
+    const p = await admin.platforms.createManual(validPlatform('mine-to-move'));
+    const before = await env.db.selectFrom('platforms').selectAll().where('id', '=', p.id).executeTakeFirstOrThrow();
+    const err = await trpcError(admin.platforms.update({ id: p.id, issuer: 'https://canvas-taken-a.example.com', clientId: 'client-taken-a' }));
+    expect(err.code).toBe('CONFLICT');
+    expect(err.message).toBe(UNUSABLE);
+    expect(await env.db.selectFrom('platforms').selectAll().where('id', '=', p.id).executeTakeFirstOrThrow()).toEqual(before);
+  });
+
+  it('in the same workspace the existing connection is still named (the admin may know it)', async () => {
+    const err = await trpcError(other.platforms.createManual(validPlatform('taken-a', { name: 'Again' })));
+    expect(err.message).toBe('clientId: this issuer and client ID are already connected as "Secret Campus LMS"');
   });
 });
 

@@ -5,6 +5,9 @@ import { deriveKey } from '@tether/crypto';
 import type { Database } from '@tether/db';
 import { betterAuth } from 'better-auth';
 import type { Kysely } from 'kysely';
+import type { TrustedProxies } from './client-address.js';
+import { signInGuard } from './sign-in-guard.js';
+import type { SignInLimits } from './sign-in-limits.js';
 
 export interface AuthOptions {
   db: Kysely<Database>;
@@ -12,13 +15,16 @@ export interface AuthOptions {
   secret: string;
   /** Public origin of the dashboard, e.g. http://localhost:3000 */
   baseURL: string;
-  /** Sign-in attempts allowed per IP per minute. */
-  signInPerMinute?: number;
+  /** Sign-in brute-force limits (per account and per client address); defaults: DEFAULT_SIGN_IN_LIMITS. */
+  signInLimits?: SignInLimits;
+  /** Reverse proxies whose X-Forwarded-For is believed for the client address; default none. */
+  trustedProxies?: TrustedProxies;
 }
 
 const stamp = { createdAt: 'created_at', updatedAt: 'updated_at' } as const;
 
 export function createAuth(opts: AuthOptions) {
+  const guard = signInGuard(opts.db, { limits: opts.signInLimits, trustedProxies: opts.trustedProxies ?? [] });
   return betterAuth({
     database: { db: opts.db, type: 'postgres' },
     secret: opts.secret,
@@ -49,15 +55,11 @@ export function createAuth(opts: AuthOptions) {
       },
     },
     verification: { modelName: 'verifications', fields: { expiresAt: 'expires_at', ...stamp } },
-    rateLimit: {
-      enabled: true,
-      storage: 'database',
-      modelName: 'rate_limits',
-      fields: { lastRequest: 'last_request' },
-      window: 60,
-      max: 100,
-      customRules: { '/sign-in/email': { window: 60, max: opts.signInPerMinute ?? 5 } },
-    },
+    // Sign-in is limited by the one guard below, on every path. better-auth's own limiter is
+    // off: it keys on a client-written header (bypassed by rotating it, one shared bucket
+    // without it) and sees only HTTP calls, not the form's server-side ones.
+    rateLimit: { enabled: false },
+    hooks: { before: guard.before, after: guard.after },
     advanced: {
       useSecureCookies: opts.baseURL.startsWith('https://'),
       ipAddress: { ipAddressHeaders: ['x-forwarded-for'] },

@@ -9,11 +9,13 @@ import { gradePassbackEntries } from './catalogue/grade-passback.js';
 import { launchEntries } from './catalogue/launch.js';
 import { nrpsEntries } from './catalogue/nrps.js';
 import { outboundEntries } from './catalogue/outbound.js';
+import { rateLimitEntries } from './catalogue/rate-limits.js';
 import { registrationEntries } from './catalogue/registration.js';
 import { sharedEntries } from './catalogue/shared.js';
 
 export type { CatalogueEntry } from './catalogue/entry.js';
 export { PASSBACK_ERROR_CODES, type PassbackErrorCode } from './catalogue/grade-passback.js';
+export { RATE_LIMIT_ERROR_CODES, type RateLimitErrorCode } from './catalogue/rate-limits.js';
 export { ROSTER_SYNC_ERROR_CODES, type RosterSyncErrorCode } from './catalogue/roster-sync.js';
 
 /** Merge the slices; a code worded twice would make one wording silently win, so refuse it. */
@@ -28,7 +30,18 @@ function merge(slices: readonly CatalogueSlice[]): Readonly<Record<string, Catal
   return Object.freeze(all);
 }
 
-const CATALOGUE = merge([launchEntries, deepLinkingEntries, registrationEntries, agsEntries, gradePassbackEntries, nrpsEntries, cryptoEntries, outboundEntries, sharedEntries]);
+const CATALOGUE = merge([
+  launchEntries,
+  deepLinkingEntries,
+  registrationEntries,
+  agsEntries,
+  gradePassbackEntries,
+  nrpsEntries,
+  cryptoEntries,
+  outboundEntries,
+  rateLimitEntries,
+  sharedEntries,
+]);
 
 /** The entry for a code, or undefined for a code the catalogue does not hold. */
 export function explain(code: string): CatalogueEntry | undefined {

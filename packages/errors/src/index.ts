@@ -5,6 +5,8 @@ export {
   explainOrUnknown,
   PASSBACK_ERROR_CODES,
   type PassbackErrorCode,
+  RATE_LIMIT_ERROR_CODES,
+  type RateLimitErrorCode,
   ROSTER_SYNC_ERROR_CODES,
   type RosterSyncErrorCode,
 } from './catalogue.js';

@@ -6,11 +6,23 @@ import { gradePassbackEntries } from '../src/catalogue/grade-passback.js';
 import { launchEntries } from '../src/catalogue/launch.js';
 import { nrpsEntries } from '../src/catalogue/nrps.js';
 import { outboundEntries } from '../src/catalogue/outbound.js';
+import { rateLimitEntries } from '../src/catalogue/rate-limits.js';
 import { registrationEntries } from '../src/catalogue/registration.js';
 import { sharedEntries } from '../src/catalogue/shared.js';
 import { catalogueCodes, explain, explainOrUnknown, PASSBACK_ERROR_CODES, ROSTER_SYNC_ERROR_CODES } from '../src/index.js';
 
-const slices = { launchEntries, deepLinkingEntries, registrationEntries, agsEntries, gradePassbackEntries, nrpsEntries, cryptoEntries, outboundEntries, sharedEntries };
+const slices = {
+  launchEntries,
+  deepLinkingEntries,
+  registrationEntries,
+  agsEntries,
+  gradePassbackEntries,
+  nrpsEntries,
+  cryptoEntries,
+  outboundEntries,
+  rateLimitEntries,
+  sharedEntries,
+};
 
 describe('error catalogue', () => {
   it('gives every code an error status, a learner message, an admin explanation and a fix', () => {

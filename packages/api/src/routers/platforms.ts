@@ -12,7 +12,7 @@ import {
   removePlatform,
   updatePlatform,
 } from '@tether/db';
-import { platformInputSchema } from '@tether/lti';
+import { platformInputSchema, safeText } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
@@ -35,6 +35,8 @@ const updateInput = z.object({
   // Not platformInputSchema's (it defaults to 'strict', which would reset it on every edit).
   deploymentPolicy: z.enum(['strict', 'learn']).optional(),
 });
+
+const createInput = platformInputSchema;
 
 const byId = z.object({ id: idSchema });
 
@@ -60,13 +62,20 @@ function platformView(p: PlatformWithDeployments) {
 
 export type PlatformView = ReturnType<typeof platformView>;
 
-/** CONFLICT naming the existing connection — by name only when it is in the caller's workspace. */
+/** What an issuer + client ID taken outside this workspace gets: words that do not say where, or that it exists. */
+const REGISTRATION_UNUSABLE = 'this LMS registration cannot be used; register a new client ID for Tether in the LMS and connect that';
+
+/**
+ * CONFLICT for an issuer + client ID that is taken: named when the connection is in the
+ * caller's workspace; otherwise the neutral REGISTRATION_UNUSABLE, which confirms no other
+ * workspace (nor whether one exists).
+ */
 async function duplicateConnection(db: Kysely<Database>, workspaceId: string, issuer: string, clientId: string): Promise<TRPCError | undefined> {
   const [existing] = await findPlatformsByIssuer(db, issuer, clientId);
   if (!existing) return undefined;
   return existing.workspace_id === workspaceId
     ? fieldError('CONFLICT', 'clientId', `this issuer and client ID are already connected as "${existing.name}"`)
-    : fieldError('CONFLICT', 'clientId', 'this issuer and client ID are already connected in another workspace');
+    : fieldError('CONFLICT', 'clientId', REGISTRATION_UNUSABLE);
 }
 
 const notFound = (id: string) => new TRPCError({ code: 'NOT_FOUND', message: `connected LMS ${id} not found in this workspace` });
@@ -95,7 +104,7 @@ export const platformsRouter = createTRPCRouter({
     return platformView(p);
   }),
 
-  createManual: adminProcedure.input(platformInputSchema).mutation(async ({ ctx, input }) => {
+  createManual: adminProcedure.input(createInput).mutation(async ({ ctx, input }) => {
     const dup = await duplicateConnection(ctx.db, ctx.workspace.id, input.issuer, input.clientId);
     if (dup) throw dup;
     let created: PlatformWithDeployments;
@@ -138,25 +147,28 @@ export const platformsRouter = createTRPCRouter({
   }),
 
   /** Fetches a keyset once and reports; never throws for a bad URL or an unreachable host. */
-  testConnection: adminProcedure
-    .input(z.object({ jwksUrl: z.string().trim().max(2048, 'must be at most 2048 characters') }))
-    .mutation(async ({ ctx, input }): Promise<ConnectionTestResult> => {
-      try {
-        // The keyset fetch's own limits (time, size, no redirects) are the resolver's defaults.
-        const doc = await fetchJwksDocument(input.jwksUrl, { userAgent: ctx.userAgent, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
-        if (doc.count === 0) {
-          return { reachable: true, validJwks: false, keyCount: 0, error: { code: 'jwks_empty', message: 'The keyset has no keys' } };
-        }
-        return { reachable: true, validJwks: true, keyCount: doc.count };
-      } catch (e) {
-        if (isCryptoError(e)) {
-          // The host answered (an HTTP status, a body too large or not a keyset) ⇒ reachable.
-          const answered = e.code === 'jwks_invalid' || e.code === 'jwks_too_large' || (e.code === 'jwks_fetch_failed' && e.details?.status !== undefined);
-          return { reachable: answered, validJwks: false, keyCount: 0, error: { code: e.code, message: e.message } };
-        }
-        return { reachable: false, validJwks: false, keyCount: 0, error: { code: 'jwks_fetch_failed', message: 'The keyset could not be fetched' } };
+  testConnection: adminProcedure.input(z.object({ jwksUrl: safeText({ max: 2048, trim: true }) })).mutation(async ({ ctx, input }): Promise<ConnectionTestResult> => {
+    try {
+      // The keyset fetch's own limits (time, size, no redirects) are the resolver's defaults.
+      const doc = await fetchJwksDocument(input.jwksUrl, {
+        userAgent: ctx.userAgent,
+        ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+        // Internal addresses are refused (a test button must not be a port scanner) unless allow-listed.
+        ...(ctx.allowPrivateHosts ? { allowPrivateHosts: ctx.allowPrivateHosts } : {}),
+      });
+      if (doc.count === 0) {
+        return { reachable: true, validJwks: false, keyCount: 0, error: { code: 'jwks_empty', message: 'The keyset has no keys' } };
       }
-    }),
+      return { reachable: true, validJwks: true, keyCount: doc.count };
+    } catch (e) {
+      if (isCryptoError(e)) {
+        // The host answered (an HTTP status, a body too large or not a keyset) ⇒ reachable.
+        const answered = e.code === 'jwks_invalid' || e.code === 'jwks_too_large' || (e.code === 'jwks_fetch_failed' && e.details?.status !== undefined);
+        return { reachable: answered, validJwks: false, keyCount: 0, error: { code: e.code, message: e.message } };
+      }
+      return { reachable: false, validJwks: false, keyCount: 0, error: { code: 'jwks_fetch_failed', message: 'The keyset could not be fetched' } };
+    }
+  }),
 
   /** Partial update; always bumps updated_at (a re-save makes the runtime refetch the keys). */
   update: adminProcedure.input(updateInput).mutation(async ({ ctx, input }) => {

@@ -194,4 +194,11 @@ export const launchEntries: CatalogueSlice = {
     admin: 'The launch has no custom parameter scenario_id, or it names a scenario that does not exist in this workspace.',
     fix: 'In the LMS activity settings, add the custom parameter scenario_id=<slug> — copy it from the scenario page in the dashboard.',
   },
+  request_too_large: {
+    status: 413,
+    learner: `The platform sent more data than this activity accepts. ${ASK_ADMIN}`,
+    admin:
+      'The request (its body, URL or headers) was over the runtime’s size limits — 64 KiB for form posts, 16 KiB for API calls, 8 KiB for the URL — and was refused unread; nothing was recorded.',
+    fix: 'An LMS never sends this much in a login or launch: check for a misconfigured proxy or a client replaying oversized requests. A real id_token is a few KiB.',
+  },
 };

@@ -9,7 +9,16 @@ let factory: Promise<(opts: { headers: Headers }) => Promise<Context>> | undefin
 
 export function contextFactory() {
   factory ??= getDeps().then((d) =>
-    createContextFactory({ db: d.db, auth: d.auth, tokens: d.tokens, publicUrl: d.publicUrl, userAgent: USER_AGENT, passbackQueue: d.passbackQueue, rosterQueue: d.rosterQueue }),
+    createContextFactory({
+      db: d.db,
+      auth: d.auth,
+      tokens: d.tokens,
+      publicUrl: d.publicUrl,
+      userAgent: USER_AGENT,
+      allowPrivateHosts: d.allowPrivateHosts,
+      passbackQueue: d.passbackQueue,
+      rosterQueue: d.rosterQueue,
+    }),
   );
   return factory;
 }

@@ -16,6 +16,8 @@ export interface AdminDeps {
   /** The runtime's public URL: the endpoint URLs admins copy are built from it. */
   publicUrl: string;
   origin: string;
+  /** Hosts "Test connection" may reach on private addresses (TETHER_DEV_INSECURE_HOSTS). */
+  allowPrivateHosts: readonly string[];
 }
 
 let deps: Promise<AdminDeps> | undefined;
@@ -28,13 +30,28 @@ export function getDeps(): Promise<AdminDeps> {
     await migrateToLatest(handle.db);
     const { secret } = await loadMasterSecret({ env: config.TETHER_SECRET, dataDir, production: config.production });
     const origin = config.ORIGIN;
-    const auth = createAuth({ db: handle.db, secret: deriveAuthSecret(secret), baseURL: origin });
+    const auth = createAuth({
+      db: handle.db,
+      secret: deriveAuthSecret(secret),
+      baseURL: origin,
+      trustedProxies: config.TRUSTED_PROXIES,
+      signInLimits: { failuresPerAccount: config.SIGN_IN_FAILURES_PER_ACCOUNT, failuresPerAddress: config.SIGN_IN_FAILURES_PER_ADDRESS, lockMinutes: config.SIGN_IN_LOCK_MINUTES },
+    });
     // adapter-node stops accepting requests on SIGTERM/SIGINT, then emits this: close the
     // pool (and the embedded server when we own it) so the process can exit.
     const passbackQueue = createPgBossPassbackQueue({ db: handle.db });
     const rosterQueue = createPgBossRosterQueue({ db: handle.db });
     process.once('sveltekit:shutdown' as never, () => void Promise.all([passbackQueue.close(), rosterQueue.close()]).finally(() => handle.close()));
-    return { db: handle.db, auth, tokens: createOneTimeTokens(secret), passbackQueue, rosterQueue, publicUrl: config.PUBLIC_URL, origin };
+    return {
+      db: handle.db,
+      auth,
+      tokens: createOneTimeTokens(secret),
+      passbackQueue,
+      rosterQueue,
+      publicUrl: config.PUBLIC_URL,
+      origin,
+      allowPrivateHosts: config.TETHER_DEV_INSECURE_HOSTS,
+    };
   })();
   return deps;
 }

@@ -1,5 +1,5 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { parseSetCookieHeader } from '@tether/auth';
+import { parseSetCookieHeader, safeNextPath, signInWithPassword } from '@tether/auth';
 import { adminExists } from '@tether/db';
 import { z } from 'zod';
 import { getDeps } from '$lib/server/deps';
@@ -22,12 +22,12 @@ export const actions: Actions = {
       return fail(400, { email: String(form.email ?? ''), errors: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])) as Record<string, string> });
     }
     const deps = await getDeps();
-    const headers = new Headers(request.headers);
-    headers.set('x-forwarded-for', getClientAddress());
-    const res = await deps.auth.api.signInEmail({ body: parsed.data, headers, asResponse: true });
-    if (res.status === 429) return fail(429, { email: parsed.data.email, errors: { form: 'Too many sign-in attempts. Wait a minute and try again.' } as Record<string, string> });
-    if (!res.ok) return fail(400, { email: parsed.data.email, errors: { form: 'That email and password do not match an account.' } as Record<string, string> });
-    for (const [name, attrs] of parseSetCookieHeader(res.headers.get('set-cookie') ?? '')) {
+    // The same endpoint, hooks and limiter as POST /api/auth/sign-in/email. The socket address
+    // goes beside the request, not in a header: the limiter believes X-Forwarded-For only
+    // from TRUSTED_PROXIES.
+    const result = await signInWithPassword(deps.auth, { ...parsed.data, headers: request.headers, socketAddress: getClientAddress() });
+    if (!result.ok) return fail(result.status, { email: parsed.data.email, errors: { form: result.message } as Record<string, string> });
+    for (const [name, attrs] of parseSetCookieHeader(result.setCookie)) {
       cookies.set(name, attrs.value, {
         path: attrs.path ?? '/',
         httpOnly: attrs.httponly ?? true,
@@ -36,7 +36,6 @@ export const actions: Actions = {
         ...(attrs['max-age'] !== undefined ? { maxAge: Number(attrs['max-age']) } : {}),
       });
     }
-    const next = url.searchParams.get('next');
-    redirect(303, next?.startsWith('/') && !next.startsWith('//') ? next : '/');
+    redirect(303, safeNextPath(url.searchParams.get('next'), url.origin));
   },
 };
