@@ -1,24 +1,20 @@
 // OIDC third-party initiated login (step 1) and the authentication request (step 2).
 import { z } from 'zod';
+import { safeText } from './safe-text.js';
 
-const nonEmpty = (field: string) =>
-  z
-    .string({ error: `${field} is required` })
-    .trim()
-    .min(1, `${field} is required`)
-    .max(2048);
+const nonEmpty = (field: string) => safeText({ max: 2048, min: 1, trim: true, label: field });
 
-/** Login initiation parameters, from the query string (GET) or the form body (POST) alike. */
+/** Login initiation parameters, from the query string (GET) or the form body (POST) alike; no NUL or broken UTF-8 in any. */
 export const loginRequestSchema = z.object({
   iss: nonEmpty('iss'),
   login_hint: nonEmpty('login_hint'),
   target_link_uri: nonEmpty('target_link_uri'),
-  lti_message_hint: z.string().max(4096).optional(),
-  client_id: z.string().trim().min(1).max(255).optional(),
+  lti_message_hint: safeText({ max: 4096 }).optional(),
+  client_id: safeText({ max: 255, min: 1, trim: true }).optional(),
   // Canvas sends deployment_id instead of lti_deployment_id (canvas-lms #2201): read both.
-  lti_deployment_id: z.string().min(1).max(255).optional(),
-  deployment_id: z.string().min(1).max(255).optional(),
-  lti_storage_target: z.string().min(1).max(255).optional(),
+  lti_deployment_id: safeText({ max: 255, min: 1 }).optional(),
+  deployment_id: safeText({ max: 255, min: 1 }).optional(),
+  lti_storage_target: safeText({ max: 255, min: 1 }).optional(),
 });
 export type LoginRequest = z.output<typeof loginRequestSchema>;
 

@@ -1,13 +1,10 @@
 // What an admin types to connect an LMS by hand (dashboard form, CLI). One schema = the
 // type and the check; error paths name the field.
 import { z } from 'zod';
+import { safeText } from './safe-text.js';
 
 const httpsUrl = (label: string) =>
-  z
-    .string({ error: `${label} is required` })
-    .trim()
-    .min(1, `${label} is required`)
-    .pipe(z.url({ protocol: /^https?$/, error: `${label} must be an https:// URL (http:// only for local testing)` }));
+  safeText({ max: 2048, min: 1, trim: true, label }).pipe(z.url({ protocol: /^https?$/, error: `${label} must be an https:// URL (http:// only for local testing)` }));
 
 /** Deployment IDs separated by spaces, commas or new lines; each ≤ 255 printable ASCII. */
 export function parseDeploymentIds(raw: string | readonly string[]): string[] {
@@ -30,9 +27,9 @@ export const deploymentIdsSchema = z
   );
 
 export const platformInputSchema = z.object({
-  name: z.string().trim().min(1, 'name is required').max(120, 'name must be at most 120 characters'),
+  name: safeText({ max: 120, min: 1, trim: true, label: 'name' }),
   issuer: httpsUrl('issuer').transform((u) => u.trim()),
-  clientId: z.string().trim().min(1, 'client ID is required').max(255, 'client ID must be at most 255 characters'),
+  clientId: safeText({ max: 255, min: 1, trim: true, label: 'client ID' }),
   deploymentIds: deploymentIdsSchema,
   authLoginUrl: httpsUrl('authentication request URL'),
   tokenUrl: httpsUrl('access token URL'),

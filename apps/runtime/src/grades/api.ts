@@ -6,12 +6,19 @@
 //   GET  /api/v1/grades/:attemptId  the attempt's passback status
 //
 // Errors are JSON `{ error: { code, message, fields? } }`: 400 invalid_request (fields name
-// the bad input), 401 unauthorized, 404 launch_not_found / attempt_not_found, 409
-// launch_not_landed / attempt_conflict, 422 ags_not_available.
+// the bad input: also a body that is not UTF-8 JSON, a NUL or lone surrogate in any string),
+// 401 unauthorized, 404 launch_not_found / attempt_not_found, 409 launch_not_landed /
+// attempt_conflict, 413 request_too_large (over 16 KiB), 422 ags_not_available.
+//
+// scorePercent is rounded to 4 decimals (0.0001 %, finer than any LMS keeps): a denormal such as
+// 5e-324 is 0, never a value the `real` column cannot hold. Non-finite numbers cannot be JSON.
 import { type ApiKeySummary, attemptDecision, findLaunchByRef, findPassbackByAttemptKey, recordAttempt, verifyApiKey } from '@tether/db';
+import { safeText } from '@tether/lti';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
+import { readJson } from '../http/read-body.js';
+import type { KeyLimiter } from '../rate-limits.js';
 
 type Env = { Variables: { apiKey: ApiKeySummary } };
 
@@ -20,30 +27,32 @@ const MAX_FUTURE_MS = 5 * 60_000;
 
 const required = (what: string) => (iss: { input: unknown }) => (iss.input === undefined ? 'required' : what);
 
+/** Decimals kept of a score percent. */
+const SCORE_DECIMALS = 4;
+const roundScore = (v: number) => Math.round(v * 10 ** SCORE_DECIMALS) / 10 ** SCORE_DECIMALS + 0; // + 0: never -0
+
+const attemptIdSchema = safeText({ max: 200, min: 1 });
+
 const gradeInput = z.object({
-  launch: z
-    .string({ error: required("must be a string: the launch's correlation ID or launch ID") })
-    .trim()
-    .min(1, 'required')
-    .max(200, 'at most 200 characters'),
-  attemptId: z
-    .string({ error: required('must be a string') })
-    .min(1, 'required')
-    .max(200, 'at most 200 characters'),
+  /** The launch's correlation ID or launch ID. */
+  launch: safeText({ max: 200, min: 1, trim: true }),
+  attemptId: attemptIdSchema,
   scorePercent: z
     .number({ error: required('must be a number from 0 to 100') })
     .min(0, 'must be from 0 to 100')
-    .max(100, 'must be from 0 to 100'),
+    .max(100, 'must be from 0 to 100')
+    .transform(roundScore),
   submittedAt: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-23T10:15:30.123Z' })
     .refine((v) => Date.parse(v) <= Date.now() + MAX_FUTURE_MS, 'must not be in the future')
     .optional(),
 });
 
-const apiError = (c: Context, status: 400 | 401 | 404 | 409 | 422, code: string, message: string, fields?: Record<string, string>) =>
+const apiError = (c: Context, status: 400 | 401 | 404 | 409 | 413 | 422, code: string, message: string, fields?: Record<string, string>) =>
   c.json({ error: { code, message, ...(fields ? { fields } : {}) } }, status);
 
-export function gradesApi(deps: RuntimeDeps) {
+/** `limiter`: per-API-key flood control (rate-limits.ts), counted once the key is known. */
+export function gradesApi(deps: RuntimeDeps, limiter?: KeyLimiter) {
   const app = new Hono<Env>();
 
   const auth = async (c: Context<Env>, next: () => Promise<void>) => {
@@ -59,6 +68,8 @@ export function gradesApi(deps: RuntimeDeps) {
       c.header('www-authenticate', 'Bearer realm="tether", error="invalid_token"');
       return apiError(c, 401, 'unauthorized', 'The API key is unknown, revoked or malformed.');
     }
+    const limited = await limiter?.consume(key.id);
+    if (limited) return limited;
     c.set('apiKey', key);
     await next();
   };
@@ -67,12 +78,13 @@ export function gradesApi(deps: RuntimeDeps) {
 
   app.post('/api/v1/grades', async (c) => {
     const key = c.get('apiKey');
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return apiError(c, 400, 'invalid_request', 'The body must be a JSON object.', { body: 'must be a JSON object' });
+    const read = await readJson(c);
+    if (!read.ok) {
+      const { error } = read;
+      if (error.code === 'request_too_large') return apiError(c, 413, error.code, error.message);
+      return apiError(c, 400, error.code, error.message, error.field ? { [error.field]: error.message } : { body: 'must be a JSON object (UTF-8)' });
     }
+    const body = read.value;
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       return apiError(c, 400, 'invalid_request', 'The body must be a JSON object.', { body: 'must be a JSON object' });
     const parsed = gradeInput.safeParse(body);
@@ -143,7 +155,12 @@ export function gradesApi(deps: RuntimeDeps) {
 
   app.get('/api/v1/grades/:attemptId', async (c) => {
     const key = c.get('apiKey');
-    const attemptId = c.req.param('attemptId');
+    const param = attemptIdSchema.safeParse(c.req.param('attemptId'));
+    if (!param.success) {
+      const message = param.error.issues[0]?.message ?? 'invalid';
+      return apiError(c, 400, 'invalid_request', `attemptId: ${message}`, { attemptId: message });
+    }
+    const attemptId = param.data;
     const found = await findPassbackByAttemptKey(deps.db, key.workspace_id, attemptId);
     if (!found) return apiError(c, 404, 'attempt_not_found', `No attempt "${attemptId}" in this workspace.`);
     const { attempt, passback: p, correlationId } = found;

@@ -1,6 +1,7 @@
 // Workspace API keys for the Grades API. The secret is shown once, at creation; only a hash
 // is stored.
 import { createApiKey, listApiKeys, revokeApiKey } from '@tether/db';
+import { safeText } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
@@ -18,7 +19,7 @@ const view = (k: { id: string; name: string; prefix: string; created_at: Date; l
 export const apiKeysRouter = createTRPCRouter({
   list: adminProcedure.query(async ({ ctx }) => (await listApiKeys(ctx.db, ctx.workspace.id)).map(view)),
 
-  create: adminProcedure.input(z.object({ name: z.string().trim().min(1, 'name is required').max(80, 'name must be at most 80 characters') })).mutation(async ({ ctx, input }) => {
+  create: adminProcedure.input(z.object({ name: safeText({ max: 80, min: 1, trim: true, label: 'name' }) })).mutation(async ({ ctx, input }) => {
     const { apiKey, key } = await createApiKey(ctx.db, { workspaceId: ctx.workspace.id, name: input.name, createdBy: ctx.user.id });
     await audit(ctx, 'api_key.create', { type: 'api_key', id: apiKey.id }, { name: input.name, prefix: apiKey.prefix });
     return { ...view(apiKey), key };

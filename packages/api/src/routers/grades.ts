@@ -1,6 +1,7 @@
 // Grade passback as admins see it: recent passbacks with filters, failures per platform,
 // the passbacks of one launch, and Retry for a failed one.
 import { failureCountsByPlatform, InvalidCursorError, listPassbacks, type PassbackListItem, passbacksForLaunch, retryPassback } from '@tether/db';
+import { safeText } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
@@ -30,7 +31,7 @@ export const gradesRouter = createTRPCRouter({
         .object({
           status: statusSchema.optional(),
           platformId: idSchema.optional(),
-          cursor: z.string().max(300).nullish(),
+          cursor: safeText({ max: 300 }).nullish(),
           limit: z.number().int().min(1).max(100).default(25),
         })
         .optional(),

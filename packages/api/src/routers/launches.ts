@@ -1,5 +1,6 @@
-import { countLaunchesPerDay, findLaunchDetail, listLaunchEvents, listRecentLaunches, topErrorCodes } from '@tether/db';
+import { countLaunchesPerDay, findLaunchDetail, findUnansweredLogin, listLaunchEvents, listRecentLaunches, topErrorCodes } from '@tether/db';
 import { type CatalogueEntry, explainOrUnknown } from '@tether/errors';
+import { safeText } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
@@ -11,9 +12,7 @@ const explanationOf = (code: string | null): CatalogueEntry | null => (code ? ex
 
 const DAY_MS = 86_400_000;
 
-const timestamp = z
-  .string()
-  .trim()
+const timestamp = safeText({ max: 40, trim: true })
   .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/, 'must be an ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T12:00:00Z)')
   .refine((v) => !Number.isNaN(Date.parse(v)), 'must be a valid date');
 
@@ -27,7 +26,7 @@ const recentInput = z.object({
   until: timestamp.optional(),
   limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(25),
   /** `nextCursor` of the previous page; omit (or null) for the first page. */
-  cursor: z.string().max(200).nullish(),
+  cursor: safeText({ max: 200 }).nullish(),
 });
 
 const CURSOR_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -49,50 +48,90 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 
+type EventRow = Awaited<ReturnType<typeof listLaunchEvents>>[number];
+
+const eventView = (e: EventRow) => ({
+  id: String(e.id),
+  step: e.step,
+  outcome: e.outcome,
+  errorCode: e.error_code,
+  durationMs: e.duration_ms === null ? null : Number(e.duration_ms),
+  details: e.details,
+  at: iso(e.created_at),
+  explanation: e.outcome === 'error' ? explanationOf(e.error_code) : null,
+});
+
+/** A login the platform has not answered (yet): shown as a started launch with the login's own events. */
+function unansweredLoginView(login: NonNullable<Awaited<ReturnType<typeof findUnansweredLogin>>>, events: EventRow[]) {
+  const loginEvents: EventRow[] = login.login_events.map((e, i) => ({
+    id: `login-${i}`,
+    step: e.step,
+    outcome: e.outcome,
+    error_code: e.error_code,
+    duration_ms: e.duration_ms,
+    details: e.details,
+    created_at: new Date(e.at),
+  }));
+  return {
+    launch: {
+      id: null,
+      correlationId: login.correlation_id,
+      status: 'started' as const,
+      errorCode: null,
+      explanation: null,
+      platform: { id: login.platform_id, name: login.platform_name },
+      issuer: login.issuer,
+      clientId: login.client_id,
+      deploymentId: null,
+      messageType: null,
+      scenario: null,
+      user: null,
+      roles: [] as string[],
+      context: null,
+      resourceLink: null,
+      createdAt: iso(login.created_at),
+      completedAt: null,
+    },
+    // A cookie-less launch may have recorded its first events already (they include the login's).
+    events: (events.length > 0 ? events : loginEvents).map(eventView),
+  };
+}
+
 export const launchesRouter = createTRPCRouter({
   /** A launch of this workspace by its correlation ID, with its timeline and plain-words explanations. */
-  byCorrelationId: adminProcedure
-    .input(z.object({ correlationId: z.string().trim().min(1, 'correlation ID is required').max(200, 'correlation ID is too long') }))
-    .query(async ({ ctx, input }) => {
-      const [l, events] = await Promise.all([findLaunchDetail(ctx.db, ctx.workspace.id, input.correlationId), listLaunchEvents(ctx.db, ctx.workspace.id, input.correlationId)]);
-      if (!l) {
-        throw new TRPCError({
-          code: 'NOT_FOUND',
-          message: `launch ${input.correlationId} not found in this workspace (launches from an unconnected LMS have no workspace)`,
-        });
-      }
-      return {
-        launch: {
-          id: l.id,
-          correlationId: l.correlation_id,
-          status: l.status,
-          errorCode: l.error_code,
-          explanation: explanationOf(l.error_code),
-          platform: l.platform_id ? { id: l.platform_id, name: l.platform_name } : null,
-          issuer: l.issuer,
-          clientId: l.client_id,
-          deploymentId: l.deployment_id,
-          messageType: l.message_type,
-          scenario: l.scenario_id ? { id: l.scenario_id, slug: l.scenario_slug, title: l.scenario_title } : null,
-          user: l.user_id || l.lti_sub ? { id: l.user_id, name: l.user_name, ltiSub: l.lti_sub } : null,
-          roles: l.roles,
-          context: l.context_id || l.context_title ? { id: l.context_id, title: l.context_title } : null,
-          resourceLink: l.resource_link_id || l.resource_link_title ? { id: l.resource_link_id, title: l.resource_link_title } : null,
-          createdAt: iso(l.created_at),
-          completedAt: isoOrNull(l.completed_at),
-        },
-        events: events.map((e) => ({
-          id: String(e.id),
-          step: e.step,
-          outcome: e.outcome,
-          errorCode: e.error_code,
-          durationMs: e.duration_ms === null ? null : Number(e.duration_ms),
-          details: e.details,
-          at: iso(e.created_at),
-          explanation: e.outcome === 'error' ? explanationOf(e.error_code) : null,
-        })),
-      };
-    }),
+  byCorrelationId: adminProcedure.input(z.object({ correlationId: safeText({ max: 200, min: 1, trim: true, label: 'correlation ID' }) })).query(async ({ ctx, input }) => {
+    const [l, events] = await Promise.all([findLaunchDetail(ctx.db, ctx.workspace.id, input.correlationId), listLaunchEvents(ctx.db, ctx.workspace.id, input.correlationId)]);
+    if (!l) {
+      const login = await findUnansweredLogin(ctx.db, ctx.workspace.id, input.correlationId);
+      if (login) return unansweredLoginView(login, events);
+      throw new TRPCError({
+        code: 'NOT_FOUND',
+        message: `launch ${input.correlationId} not found in this workspace (launches from an unconnected LMS have no workspace)`,
+      });
+    }
+    return {
+      launch: {
+        id: l.id,
+        correlationId: l.correlation_id,
+        status: l.status,
+        errorCode: l.error_code,
+        explanation: explanationOf(l.error_code),
+        platform: l.platform_id ? { id: l.platform_id, name: l.platform_name } : null,
+        issuer: l.issuer,
+        clientId: l.client_id,
+        deploymentId: l.deployment_id,
+        messageType: l.message_type,
+        scenario: l.scenario_id ? { id: l.scenario_id, slug: l.scenario_slug, title: l.scenario_title } : null,
+        user: l.user_id || l.lti_sub ? { id: l.user_id, name: l.user_name, ltiSub: l.lti_sub } : null,
+        roles: l.roles,
+        context: l.context_id || l.context_title ? { id: l.context_id, title: l.context_title } : null,
+        resourceLink: l.resource_link_id || l.resource_link_title ? { id: l.resource_link_id, title: l.resource_link_title } : null,
+        createdAt: iso(l.created_at),
+        completedAt: isoOrNull(l.completed_at),
+      },
+      events: events.map(eventView),
+    };
+  }),
 
   /** Newest first, keyset-paginated: pass `nextCursor` back as `cursor` until it is null. */
   recent: adminProcedure.input(recentInput.optional()).query(async ({ ctx, input }) => {

@@ -1,6 +1,7 @@
 // Names and Roles roster sync as admins see it: the course contexts that can be synced (those
 // whose launches carried an NRPS memberships URL), "Sync roster", and the syncs' progress.
 import { listRosterContexts, listRosterSyncs, ROSTER_SCHEDULE_ACTOR, type RosterSync, requestRosterSync } from '@tether/db';
+import { safeText } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
@@ -34,7 +35,7 @@ function syncView(s: RosterSync & { platform_name?: string | null }) {
 
 export type RosterSyncView = ReturnType<typeof syncView>;
 
-const contextIdSchema = z.string().min(1).max(255);
+const contextIdSchema = safeText({ max: 255, min: 1 });
 
 export const rostersRouter = createTRPCRouter({
   /** Course contexts with an NRPS URL, newest launch first, with member counts and the latest sync. */

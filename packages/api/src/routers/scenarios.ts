@@ -1,13 +1,13 @@
 import { createScenario, findScenarioById, findScenarioBySlug, isUniqueViolation, listScenarios, type Scenario, updateScenario, workspaceHasPlatform } from '@tether/db';
-import { slugSchema, toolEndpoints } from '@tether/lti';
+import { safeText, slugSchema, toolEndpoints } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { fieldError } from '../errors.js';
 import { adminProcedure, createTRPCRouter } from '../trpc.js';
 import { type AdminContext, audit, idSchema, iso } from '../util.js';
 
-const title = z.string().trim().min(1, 'title is required').max(200, 'title must be at most 200 characters');
-const description = z.string().trim().max(5000, 'description must be at most 5000 characters');
+const title = safeText({ max: 200, min: 1, trim: true, label: 'title' });
+const description = safeText({ max: 5000, trim: true, label: 'description' });
 
 const createInput = z.object({ slug: slugSchema, title, description: description.default('') });
 const updateInput = z.object({ id: idSchema, slug: slugSchema.optional(), title: title.optional(), description: description.optional() });

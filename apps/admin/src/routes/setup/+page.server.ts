@@ -2,7 +2,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { AdminError, createWorkspaceAdmin } from '@tether/auth';
 import { adminExists, createWorkspace, deleteWorkspace, writeAudit } from '@tether/db';
-import { slugify } from '@tether/lti';
+import { safeText, slugify } from '@tether/lti';
 import { z } from 'zod';
 import { getDeps } from '$lib/server/deps';
 import type { Actions, PageServerLoad } from './$types';
@@ -18,8 +18,9 @@ export const load: PageServerLoad = async () => {
 };
 
 const input = z.object({
-  workspace: z.string().trim().min(2, 'Name your workspace').max(120),
-  name: z.string().trim().min(1, 'Enter your name').max(120),
+  // safeText: no NUL or broken UTF-8 reaches the workspaces and users tables.
+  workspace: safeText({ max: 120, trim: true }).min(2, 'Name your workspace'),
+  name: safeText({ max: 120, trim: true }).min(1, 'Enter your name'),
   email: z.email('Enter a valid email address'),
   password: z.string().min(10, 'Use at least 10 characters').max(256),
 });
