@@ -177,7 +177,7 @@ describe('tether CLI', () => {
     }
     expect(await t.db.selectFrom('platforms').select('id').execute()).toHaveLength(before.length);
     expect(await t.db.selectFrom('audit_log').select('id').execute()).toHaveLength(auditBefore.length);
-  });
+  }, 240_000); // a dozen CLI processes one after another: minutes on a loaded 2-core machine
 
   it('refuses a duplicate issuer + client ID, naming the existing connection', async () => {
     const args = (name: string) => [

@@ -3,49 +3,14 @@
 // DATABASE_URL is set — on that PostgreSQL server (in a throwaway database).
 // The runtime runs as its own process (as in production); lms-sim and the load generator
 // share this process. Everything runs on this one machine: read the figures as ratios.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { createApiKey, createPlatform, createScenario, createWorkspace, sql } from '@tether/db';
+import { createApiKey, sql } from '@tether/db';
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
 import { type LmsSim, parseAutoPostForm, startLmsSim } from '@tether/lms-sim';
+import { connectSim, freePort, startRuntimeProcess } from './bench-runtime.js';
 
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '20,50').split(',').map(Number);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-async function startRuntimeProcess(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, '../src/main.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      TETHER_SECRET: 'b'.repeat(48),
-      LOG_LEVEL: 'warn',
-      DB_POOL_SIZE: '20',
-      NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
-    child.on('exit', (code) => reject(new Error(`runtime exited with ${code}`)));
-  });
-  child.stdout!.resume();
-  return child;
-}
 
 interface Sample {
   total: number;
@@ -73,7 +38,8 @@ async function oneLaunch(sim: LmsSim, n: number): Promise<Sample> {
   await launch.arrayBuffer();
   if (launch.status !== 303) throw new Error(`launch ${launch.status} ${launch.headers.get('x-tether-error')}`);
   const t3 = performance.now();
-  const landing = await fetch(new URL(launch.headers.get('location')!, form.action));
+  // The landing hop redeems the one-time code (one delete) and renders the page itself.
+  const landing = await fetch(new URL(launch.headers.get('location')!, form.action), { redirect: 'manual' });
   await landing.arrayBuffer();
   if (landing.status !== 200) throw new Error(`landing ${landing.status}`);
   const t4 = performance.now();
@@ -127,30 +93,9 @@ async function run(sim: LmsSim, concurrency: number, durationMs: number) {
 async function benchEngine(label: string, t: TestDatabase) {
   const sim = await startLmsSim({});
   const port = await freePort();
-  const ws = await createWorkspace(t.db, { slug: 'bench', name: 'Bench' });
-  await createScenario(t.db, { workspace_id: ws.id, slug: 'bench', title: 'Benchmark scenario' });
-  await createPlatform(
-    t.db,
-    {
-      workspace_id: ws.id,
-      name: 'lms-sim',
-      issuer: sim.issuer,
-      client_id: sim.clientId,
-      auth_login_url: sim.endpoints.auth,
-      token_url: sim.endpoints.token,
-      jwks_url: sim.endpoints.jwks,
-      registered_via: 'manual',
-      deployment_policy: 'strict',
-    },
-    [sim.deploymentId],
-    'manual',
-  );
-  const runtime = await startRuntimeProcess(t.url, port);
-  sim.registerTool({
-    loginUrl: `http://127.0.0.1:${port}/lti/login`,
-    redirectUris: [`http://127.0.0.1:${port}/lti/launch`],
-    jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
-  });
+  const ws = await connectSim(t.db, sim, port);
+  // Flood control off: the load generator is one client by design.
+  const runtime = await startRuntimeProcess(t.url, port, { RATE_LIMIT_LOGIN_PER_MIN: '0', RATE_LIMIT_LAUNCH_PER_MIN: '0', RATE_LIMIT_GRADES_PER_MIN: '0' });
   try {
     await run(sim, 10, 1500); // warm-up: JIT, pools, JWKS cache
     for (const c of CONCURRENCY) {

@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import { deepLinkingRoutes } from './deep-linking/routes.js';
 import type { RuntimeDeps } from './deps.js';
 import { gradesApi } from './grades/api.js';
+import { requestLimits } from './http/request-limits.js';
+import { createRateLimits } from './rate-limits.js';
 import { fail } from './respond.js';
 import { launchHandler } from './routes/launch.js';
 import { launchContinueHandler } from './routes/launch-continue.js';
@@ -15,14 +17,26 @@ import { Timeline } from './timeline.js';
 
 export function createApp(deps: RuntimeDeps) {
   const app = new Hono();
+  // In front of every route, before anything is read: flood control (per client, in memory),
+  // then the URL, header and body caps.
+  const { config } = deps;
+  const limits = createRateLimits(deps, {
+    loginPerMin: config.RATE_LIMIT_LOGIN_PER_MIN,
+    launchPerMin: config.RATE_LIMIT_LAUNCH_PER_MIN,
+    registerPerMin: config.RATE_LIMIT_REGISTER_PER_MIN,
+    gradesPerMin: config.RATE_LIMIT_GRADES_PER_MIN,
+    trustedProxies: config.TRUSTED_PROXIES,
+  });
+  app.use('/lti/*', limits.protocol);
+  app.use('*', requestLimits(deps));
   app.on(['GET', 'POST'], '/lti/login', loginHandler(deps));
   app.post('/lti/launch', launchHandler(deps));
-  app.get('/lti/launch/continue', launchContinueHandler(deps));
+  app.post('/lti/launch/continue', launchContinueHandler(deps));
   app.route('/', deepLinkingRoutes(deps)); // /lti/deep-link (picker) and its /respond
   app.get('/learn', learnHandler(deps));
   app.get('/lti/register', registerHandler(deps));
   app.route('/', wellKnownRoutes(deps));
-  app.route('/', gradesApi(deps));
+  app.route('/', gradesApi(deps, limits.grades));
   app.get('/', (c) =>
     c.json({ service: 'tether-runtime', endpoints: ['/lti/login', '/lti/launch', '/.well-known/jwks.json', '/.well-known/openid-configuration', '/api/v1/grades'] }),
   );

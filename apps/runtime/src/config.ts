@@ -1,7 +1,15 @@
 // Runtime configuration from the environment, checked once at start.
+import { trustedProxiesSetting } from '@tether/auth/client-address';
 import { DEFAULT_CLOCK_TOLERANCE_SEC, DEFAULT_MAX_AGE_SEC, MAX_CLOCK_TOLERANCE_SEC } from '@tether/crypto';
-import { DEV_RUNTIME_URL, originSetting, parseSettings } from '@tether/lti';
+import { DEV_RUNTIME_URL, devInsecureHostsSetting, originSetting, parseSettings } from '@tether/lti';
 import { z } from 'zod';
+
+/** A 5-field cron expression (UTC), or `off`. */
+const cronSetting = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => v === 'off' || v.trim().split(/\s+/).length === 5, 'a 5-field cron expression or "off"');
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -18,22 +26,10 @@ const envSchema = z.object({
   LOGIN_STATE_TTL_SEC: z.coerce.number().int().min(30).max(3600).default(600),
   CLOCK_SKEW_SEC: z.coerce.number().int().min(0).max(MAX_CLOCK_TOLERANCE_SEC).default(DEFAULT_CLOCK_TOLERANCE_SEC),
   ID_TOKEN_MAX_AGE_SEC: z.coerce.number().int().min(60).max(86_400).default(DEFAULT_MAX_AGE_SEC),
-  /** Hosts (host or host:port) allowed over plain http for dynamic registration — local test LMSes only. */
-  TETHER_DEV_INSECURE_HOSTS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-  LEARNER_SESSION_TTL_SEC: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .max(86_400)
-    .default(8 * 3600),
+  /** Hosts (host or host:port) any outbound call may reach over plain http and on private addresses — local test LMSes only. */
+  TETHER_DEV_INSECURE_HOSTS: devInsecureHostsSetting,
+  /** How long a learner's landing session lasts (its cookie's Max-Age). */
+  LEARNER_SESSION_TTL_SEC: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** Grade passback worker in this process (the Grades API enqueues either way). */
   GRADE_WORKER: z.enum(['on', 'off']).default('on'),
   /** Passbacks delivered at the same time by this process. */
@@ -61,10 +57,19 @@ const envSchema = z.object({
   /** How often the idle roster worker looks for jobs. */
   ROSTER_POLL_INTERVAL_SEC: z.coerce.number().min(0.5).max(60).default(2),
   /** Cron (UTC) of the re-sync of every context synced before; `off` disables it. */
-  ROSTER_RESYNC_CRON: z
-    .string()
-    .default('0 3 * * *')
-    .refine((v) => v === 'off' || v.trim().split(/\s+/).length === 5, 'a 5-field cron expression or "off"'),
+  ROSTER_RESYNC_CRON: cronSetting('0 3 * * *'),
+  /** Requests per minute per client address (in memory, per node; 0 turns a limit off). A class behind one school NAT launches at once. */
+  RATE_LIMIT_LOGIN_PER_MIN: z.coerce.number().int().min(0).max(100_000).default(300),
+  RATE_LIMIT_LAUNCH_PER_MIN: z.coerce.number().int().min(0).max(100_000).default(300),
+  RATE_LIMIT_REGISTER_PER_MIN: z.coerce.number().int().min(0).max(10_000).default(20),
+  /** Grades API requests per minute per API key. */
+  RATE_LIMIT_GRADES_PER_MIN: z.coerce.number().int().min(0).max(100_000).default(600),
+  /** Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty: the socket address is the client. */
+  TRUSTED_PROXIES: trustedProxiesSetting,
+  /** Days launches and their timelines are kept (a launch whose grade is still queued stays). */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Cron (UTC) of the retention job: expired login states and history older than RETENTION_DAYS; `off` disables it. */
+  RETENTION_CRON: cronSetting('17 * * * *'),
 });
 
 export type RuntimeConfig = z.output<typeof envSchema> & { production: boolean };

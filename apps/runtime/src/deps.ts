@@ -8,6 +8,7 @@ import { type Logger, pino } from 'pino';
 import type { RuntimeConfig } from './config.js';
 import { type GradeService, startGradeService } from './grades/service.js';
 import { createPlatformDirectory, type PlatformDirectory } from './platform-directory.js';
+import { type Retention, startRetention } from './retention.js';
 import { type RosterService, startRosterService } from './rosters/service.js';
 import { createScenarioDirectory, type ScenarioDirectory } from './scenario-directory.js';
 import { platformServiceTokens } from './service-tokens.js';
@@ -24,6 +25,8 @@ export interface RuntimeDeps {
   grades: GradeService;
   /** Names and Roles roster sync: its queue, worker and scheduled re-sync. */
   rosters: RosterService;
+  /** Expired login states and history past RETENTION_DAYS, deleted on a schedule. */
+  retention: Retention;
   /** LTI service tokens, one cache per process (grade passback and roster sync share it). */
   services: ServiceConnector;
   /** The process's one pg-boss: grade passback and roster sync queues and workers. */
@@ -53,12 +56,14 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
   const reload = setInterval(() => void keys.reload().catch((e) => logger.warn({ err: e }, 'tool key reload failed')), 60_000);
   reload.unref();
 
-  const jwks = createRemoteJwksResolver({ userAgent: TETHER_USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  // The only hosts the outbound client may reach on private/internal addresses (local test LMSes).
+  const allowPrivateHosts = config.TETHER_DEV_INSECURE_HOSTS;
+  const jwks = createRemoteJwksResolver({ userAgent: TETHER_USER_AGENT, allowPrivateHosts, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const platforms = createPlatformDirectory(db, jwks);
   const scenarios = createScenarioDirectory(db);
-  const services = createServiceConnector({ signer: () => keys.signingKey(), userAgent: TETHER_USER_AGENT, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const services = createServiceConnector({ signer: () => keys.signingKey(), userAgent: TETHER_USER_AGENT, allowPrivateHosts, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const serviceTokens = platformServiceTokens(services);
-  const http = { userAgent: TETHER_USER_AGENT, serviceTokens, ...(opts.fetch ? { fetch: opts.fetch } : {}) };
+  const http = { userAgent: TETHER_USER_AGENT, serviceTokens, allowPrivateHosts, ...(opts.fetch ? { fetch: opts.fetch } : {}) };
 
   const started: { close(): Promise<void> }[] = [];
   const unwind = async (e: unknown): Promise<never> => {
@@ -72,7 +77,7 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
     db,
     // Housekeeping (expired jobs back to retry, archiving) and cron run where workers run.
     supervise: workersOn,
-    schedule: config.ROSTER_WORKER === 'on' && config.ROSTER_RESYNC_CRON !== 'off',
+    schedule: (config.ROSTER_WORKER === 'on' && config.ROSTER_RESYNC_CRON !== 'off') || (workersOn && config.RETENTION_CRON !== 'off'),
     maintenanceIntervalSeconds: config.GRADE_MAINTENANCE_INTERVAL_SEC,
     onError: (err) => logger.warn({ err }, 'pg-boss error'),
   }).catch(unwind);
@@ -80,6 +85,9 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
   const grades = await startGradeService({ config, db, jobs, platforms, scenarios, logger, ...http }).catch(unwind);
   started.push(grades);
   const rosters = await startRosterService({ config, db, jobs, logger, ...http }).catch(unwind);
+  started.push(rosters);
+  // Retention runs where the workers run (a web-only node leaves it to them).
+  const retention = await startRetention({ config, db, jobs, logger, worker: workersOn }).catch(unwind);
   return {
     config,
     db,
@@ -90,12 +98,14 @@ export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions 
     scenarios,
     grades,
     rosters,
+    retention,
     services,
     jobs,
     logger,
     async close() {
       clearInterval(reload);
       // The workers finish the jobs in hand before the queue stops and the pool closes.
+      await retention.close();
       await rosters.close();
       await grades.close();
       await jobs.stop();

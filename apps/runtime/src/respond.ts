@@ -3,16 +3,17 @@
 // catalogue's page for the learner or instructor, plus `X-Tether-Error: <code>`.
 
 import { appendEvents, recordFailure } from '@tether/db';
-import { explainOrUnknown } from '@tether/errors';
+import { explainOrUnknown, type RateLimitErrorCode } from '@tether/errors';
 import type { DeepLinkingErrorCode, LaunchRecord, LtiErrorCode } from '@tether/lti';
 import type { RuntimeDeps } from './deps.js';
+import type { RequestInputCode } from './http/request-input-error.js';
 import { launchDetailsOf } from './launch/complete-launch.js';
 import { errorPage } from './pages/error-page.js';
-import { pageHeaders, randomToken } from './security.js';
+import { frameAncestorsOf, pageHeaders, randomToken } from './security.js';
 import type { Timeline } from './timeline.js';
 
 /** The codes a protocol request can end on (each has a catalogue entry). */
-export type FailureCode = LtiErrorCode | DeepLinkingErrorCode;
+export type FailureCode = LtiErrorCode | DeepLinkingErrorCode | RequestInputCode | RateLimitErrorCode;
 
 export interface FailureContext {
   step: string;
@@ -31,6 +32,11 @@ export interface FailureContext {
   state?: string | null | undefined;
   note?: string;
   details?: Record<string, unknown>;
+  /**
+   * Who may frame the error page (`frameAncestorsOf(platform)`). Default: the platform of
+   * `platformId` when it is known, else only this tool.
+   */
+  frameAncestors?: string;
 }
 
 /** Records and answers a refusal; with no timeline (nothing to attach it to) it is only logged. */
@@ -68,16 +74,29 @@ export async function fail(deps: RuntimeDeps, timeline: Timeline | null, code: F
     }
   }
   deps.logger.warn({ correlationId, code, step: f.step, ...(f.details ?? {}) }, `request refused: ${code}`);
-  const res = await page(status, correlationId, (nonce) => errorPage({ code, correlationId, nonce, note: f.note }));
+  const frameAncestors = f.frameAncestors ?? (await platformFrameAncestors(deps, f.platformId, f.record));
+  const res = await page(status, correlationId, (nonce) => errorPage({ code, correlationId, nonce, note: f.note }), { frameAncestors });
   // Machine-readable for LMS-side tooling and tests; the page says the same in words.
   res.headers.set('x-tether-error', code);
   return res;
 }
 
-export async function page(status: number, correlationId: string | null, render: (nonce: string) => unknown): Promise<Response> {
+/** The LMS that may frame a failure page (the platform directory caches it; a lookup error only narrows framing). */
+async function platformFrameAncestors(deps: RuntimeDeps, platformId: string | null | undefined, record?: LaunchRecord): Promise<string> {
+  if (!platformId) return frameAncestorsOf(null);
+  const entry = await deps.platforms.findById(platformId).catch(() => undefined);
+  return frameAncestorsOf(entry?.platform, [record?.returnUrl]);
+}
+
+export interface PageOptions {
+  /** `frame-ancestors` of the page (learner pages: `frameAncestorsOf(platform)`); omitted ⇒ no framing limit. */
+  frameAncestors?: string;
+}
+
+export async function page(status: number, correlationId: string | null, render: (nonce: string) => unknown, opts: PageOptions = {}): Promise<Response> {
   const nonce = randomToken(16);
   const body = String(await render(nonce));
-  const headers: Record<string, string> = { ...pageHeaders(nonce), 'content-type': 'text/html; charset=utf-8' };
+  const headers: Record<string, string> = { ...pageHeaders(nonce, opts.frameAncestors), 'content-type': 'text/html; charset=utf-8' };
   if (correlationId) headers['x-correlation-id'] = correlationId;
   return new Response(body, { status, headers });
 }

@@ -6,7 +6,13 @@ export class Timeline {
   readonly events: EventInput[] = [];
   #last = performance.now();
 
-  constructor(readonly correlationId: string) {}
+  /** `earlier`: events already recorded elsewhere that this request writes with its own (a login's, kept on its state row). */
+  constructor(
+    readonly correlationId: string,
+    earlier: EventInput[] = [],
+  ) {
+    this.events.push(...earlier);
+  }
 
   ok(step: string, details: Record<string, unknown> = {}) {
     this.#push(step, 'ok', null, details);

@@ -7,7 +7,7 @@ import { createScenario, type Scenario } from '@tether/db';
 import { type LaunchSpec, parseAutoPostForm } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.js';
-import { counts, launch, timeline } from './launch-helpers.js';
+import { cookielessLaunch, counts, launch, postContinuation, timeline } from './launch-helpers.js';
 
 const INSTRUCTOR = ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'];
 const DL = {
@@ -92,7 +92,8 @@ describe('the scenario picker (Deep Linking 2.0)', () => {
     // The picker: CSP-nonced, frameable by the LMS, every scenario with title, description and slug.
     const csp = p.res.headers.get('content-security-policy')!;
     expect(csp).toMatch(/script-src 'nonce-[^']+'/);
-    expect(csp).not.toContain('frame-ancestors');
+    // Framable by the LMS that launched it, and nobody else.
+    expect(csp).toContain(`frame-ancestors ${new URL(h.sim.endpoints.auth).origin}`);
     expect(p.res.headers.get('x-frame-options')).toBeNull();
     const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
     expect(p.html).toContain(`<script nonce="${nonce}">`);
@@ -366,19 +367,13 @@ describe('the scenario picker (Deep Linking 2.0)', () => {
 
 describe('cookie-less deep linking (LTI platform storage)', () => {
   it('proves the state from platform storage, then opens the picker', async () => {
-    const init = h.sim.loginInitiation({ messageType: 'LtiDeepLinkingRequest', roles: INSTRUCTOR, storageTarget: '_parent', user: { sub: 'safari-teacher' } });
-    const login = await fetch(init.url, { redirect: 'manual' });
-    const page = await login.text();
-    const authUrl = JSON.parse(page.match(/"authUrl":("[^"]+")/)![1]!) as string;
-    const form = parseAutoPostForm(await (await h.sim.fetch(new Request(authUrl))).text());
     // No cookie (Safari): the launch answers the storage check page.
     const before = await counts(h);
-    const check = await (await fetch(form.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form.fields) })).text();
-    expect(check).toContain('lti.get_data');
+    const c = await cookielessLaunch(h, { messageType: 'LtiDeepLinkingRequest', roles: INSTRUCTOR, custom: {}, user: { sub: 'safari-teacher' } });
+    expect(c.checkPage).toContain('lti.get_data');
     expect(await counts(h)).toEqual(before);
-    const continueUrl = JSON.parse(check.match(/"continueUrl":("[^"]+")/)![1]!) as string;
-    expect(continueUrl).toContain('/lti/launch/continue?token=');
-    const ok = await fetch(continueUrl, { redirect: 'manual' });
+    expect(c.continueUrl).toBe(`${h.runtime.url}/lti/launch/continue`);
+    const ok = await postContinuation(c, c.proof);
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toMatch(/^\/lti\/deep-link\?session=/);
     expect(await counts(h)).toEqual({ users: before.users + 1, memberships: before.memberships + 1, identities: before.identities + 1 });
@@ -390,7 +385,7 @@ describe('cookie-less deep linking (LTI platform storage)', () => {
     expect(steps.filter((s) => s === 'state')).toHaveLength(2);
     expect(steps.slice(-3)).toEqual(['provisioning', 'deep_link_picker', 'deep_link_response']);
     // The continuation is single use; a failed storage read is state_missing.
-    expect((await fetch(continueUrl, { redirect: 'manual' })).headers.get('x-tether-error')).toBe('nonce_replayed');
-    expect((await fetch(`${continueUrl}&storage_error=key_not_found`, { redirect: 'manual' })).headers.get('x-tether-error')).toBe('state_missing');
+    expect((await postContinuation(c, c.proof)).headers.get('x-tether-error')).toBe('nonce_replayed');
+    expect((await postContinuation(c, { storage_error: 'key_not_found' })).headers.get('x-tether-error')).toBe('state_missing');
   });
 });

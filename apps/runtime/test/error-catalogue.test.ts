@@ -2,10 +2,11 @@
 // with — has words in the one catalogue, and the catalogue words nothing else.
 import { AGS_ERROR_CODES } from '@tether/ags';
 import { CRYPTO_ERROR_CODES } from '@tether/crypto';
-import { catalogueCodes, explain, PASSBACK_ERROR_CODES, ROSTER_SYNC_ERROR_CODES } from '@tether/errors';
+import { catalogueCodes, explain, PASSBACK_ERROR_CODES, RATE_LIMIT_ERROR_CODES, ROSTER_SYNC_ERROR_CODES } from '@tether/errors';
 import { HTTP_ERROR_CODES } from '@tether/http';
 import { DEEP_LINKING_ERROR_CODES, LTI_ERROR_CODES, NRPS_ERROR_CODES, REGISTRATION_ERROR_CODES, REGISTRATION_URL_ERROR_CODES, SERVICE_TOKEN_ERROR_CODES } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
+import type { RequestInputCode } from '../src/http/request-input-error.js';
 
 const RAISED: Record<string, readonly string[]> = {
   http: HTTP_ERROR_CODES,
@@ -19,6 +20,8 @@ const RAISED: Record<string, readonly string[]> = {
   ags: AGS_ERROR_CODES,
   'grade passback': PASSBACK_ERROR_CODES,
   'roster sync': ROSTER_SYNC_ERROR_CODES,
+  'rate limits': RATE_LIMIT_ERROR_CODES,
+  'request input': ['invalid_request', 'request_too_large'] satisfies RequestInputCode[],
 };
 
 describe('error catalogue coverage', () => {

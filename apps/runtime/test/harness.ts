@@ -34,8 +34,18 @@ export async function startHarness(
   });
   const port = probe.port;
   await probe.close();
+  // lms-sim listens on 127.0.0.1: the outbound address guard lets it through only by name.
+  const insecureHosts = ['127.0.0.1', 'localhost', opts.env?.TETHER_DEV_INSECURE_HOSTS].filter(Boolean).join(',');
   const runtime = await startRuntime(
-    loadConfig({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, TETHER_SECRET: 's'.repeat(40), LOG_LEVEL: 'silent', ...opts.env }),
+    loadConfig({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      TETHER_SECRET: 's'.repeat(40),
+      LOG_LEVEL: 'silent',
+      ...opts.env,
+      TETHER_DEV_INSECURE_HOSTS: insecureHosts,
+    }),
     { db: t.db, logger: pino({ level: 'silent' }) },
   );
   const ws = await createWorkspace(t.db, { slug: `ws-${Math.random().toString(36).slice(2, 8)}`, name: 'Acme Training' });

@@ -3,7 +3,7 @@
 import { parseAutoPostForm, simulateBrowserLaunch } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.js';
-import { counts, launch, timeline } from './launch-helpers.js';
+import { cookielessLaunch, counts, launch, postContinuation, timeline } from './launch-helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -20,7 +20,7 @@ describe('a resource link launch', () => {
     const before = await counts(h);
     const r = await launch(h, { user: { sub: 'learner-1', name: 'Grace Hopper', email: 'grace@example.edu' }, roles: ['Learner'] });
     expect(r.status).toBe(303);
-    expect(r.location).toMatch(/^\/learn\?session=/);
+    expect(r.location).toMatch(/^\/learn\?code=/);
     const landing = await follow(r.location!);
     expect(landing.status).toBe(200);
     const html = await landing.text();
@@ -253,6 +253,7 @@ describe('cookie-less launches (LTI platform storage, R8 R63–R65)', () => {
     expect(page).toContain(`"platformOrigin":"${authOrigin}"`);
     expect(page).toContain('"target":"post_message_forwarding"');
     expect(page).toMatch(/replace\(/); // navigates on (after) the put_data response
+    expect(page).toContain("key:'nonce_'+cfg.state"); // the nonce is stored under the state
     const authUrl = JSON.parse(page.match(/"authUrl":("[^"]+")/)![1]!) as string;
     const state = new URL(authUrl).searchParams.get('state')!;
     expect(page).toContain(`"state":"${state}"`);
@@ -267,27 +268,23 @@ describe('cookie-less launches (LTI platform storage, R8 R63–R65)', () => {
     expect(check).toContain('lti.get_data');
     expect(check).toContain(`"state":"${state}"`);
     expect(await counts(h)).toEqual(before); // nothing provisioned before the browser proved the state
+    const token = JSON.parse(check.match(/"token":("[^"]+")/)![1]!) as string;
     const continueUrl = JSON.parse(check.match(/"continueUrl":("[^"]+")/)![1]!) as string;
+    expect(continueUrl).toBe(`${h.runtime.url}/lti/launch/continue`); // no token in the URL
 
-    // The page's script read the state back and continues; a failed read reports state_missing.
-    const failed = await fetch(`${continueUrl}&storage_error=key_not_found`, { redirect: 'manual' });
+    // The page's script read the state back and continues; a failed read reports state_missing,
+    // which ends the launch (its state is used up), so a later continuation is a replay.
+    const failed = await postContinuation({ continueUrl, token }, { storage_error: 'key_not_found' });
     expect(failed.headers.get('x-tether-error')).toBe('state_missing');
-    // (the failure above consumed nothing that the successful path needs: the launch is still "started")
-    const ok = await fetch(continueUrl, { redirect: 'manual' });
-    // state_missing recorded the launch as failed, so the continuation is refused as already used.
+    const nonce = JSON.parse(page.match(/"nonce":("[^"]+")/)![1]!) as string;
+    const ok = await postContinuation({ continueUrl, token }, { state, nonce });
     expect(ok.headers.get('x-tether-error')).toBe('nonce_replayed');
   });
 
   it('a confirmed platform-storage launch lands, once', async () => {
-    const init = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' }, storageTarget: '_parent', user: { sub: 'safari-user-2' } });
-    const login = await fetch(init.url, { redirect: 'manual' });
-    const page = await login.text();
-    const authUrl = JSON.parse(page.match(/"authUrl":("[^"]+")/)![1]!) as string;
-    const form = parseAutoPostForm(await (await h.sim.fetch(new Request(authUrl))).text());
-    const check = await (await fetch(form.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form.fields) })).text();
-    const continueUrl = JSON.parse(check.match(/"continueUrl":("[^"]+")/)![1]!) as string;
+    const c = await cookielessLaunch(h, { user: { sub: 'safari-user-2' } });
     const before = await counts(h);
-    const ok = await fetch(continueUrl, { redirect: 'manual' });
+    const ok = await postContinuation(c, c.proof);
     expect(ok.status).toBe(303);
     expect(await counts(h)).toEqual({ users: before.users + 1, memberships: before.memberships + 1, identities: before.identities + 1 });
     const landing = await follow(ok.headers.get('location')!);
@@ -295,12 +292,24 @@ describe('cookie-less launches (LTI platform storage, R8 R63–R65)', () => {
     const steps = (await timeline(h, ok.headers.get('x-correlation-id')!)).map((e) => e.step);
     expect(steps.filter((s) => s === 'state')).toHaveLength(2); // pending, then confirmed
     expect(steps.at(-1)).toBe('landed');
-    const again = await fetch(continueUrl, { redirect: 'manual' });
+    const again = await postContinuation(c, c.proof);
     expect(again.headers.get('x-tether-error')).toBe('nonce_replayed');
   });
 
+  it('login CSRF: a continuation without the proof from platform storage is refused (state_missing), nothing created', async () => {
+    for (const proof of [{}, { state: 'wrong' }, { nonce: 'guessed' }]) {
+      const c = await cookielessLaunch(h, { user: { sub: `csrf-victim-${Object.keys(proof).join('')}` } });
+      const before = await counts(h);
+      const res = await postContinuation(c, { ...(proof as Record<string, string>), ...('state' in proof ? {} : { state: c.proof.state }) });
+      expect(res.headers.get('x-tether-error')).toBe('state_missing');
+      expect(await counts(h)).toEqual(before);
+      const row = await h.t.db.selectFrom('launches').select(['status', 'error_code']).where('correlation_id', '=', c.correlationId).executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: 'failed', error_code: 'state_missing' });
+    }
+  });
+
   it('a tampered continuation is refused', async () => {
-    const res = await fetch(`${h.runtime.url}/lti/launch/continue?token=eyJhbGciOiJIUzI1NiJ9.e30.AAAA`, { redirect: 'manual' });
+    const res = await postContinuation({ continueUrl: `${h.runtime.url}/lti/launch/continue`, token: 'eyJhbGciOiJIUzI1NiJ9.e30.AAAA' }, { state: 'x', nonce: 'y' });
     expect(res.headers.get('x-tether-error')).toBe('state_unknown');
   });
 });
@@ -337,7 +346,7 @@ describe('tool endpoints', () => {
   });
 
   it('refuses a forged or expired learner session', async () => {
-    const res = await fetch(`${h.runtime.url}/learn?session=forged`);
+    const res = await fetch(`${h.runtime.url}/learn?code=forged`);
     expect(res.status).toBe(401);
     expect(await res.text()).toContain('open the activity again');
   });

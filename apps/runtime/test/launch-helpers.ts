@@ -1,5 +1,5 @@
 import { sql } from '@tether/db';
-import { type BrowserLaunchOptions, type LaunchSpec, simulateBrowserLaunch } from '@tether/lms-sim';
+import { type BrowserLaunchOptions, type LaunchSpec, parseAutoPostForm, simulateBrowserLaunch } from '@tether/lms-sim';
 import type { Harness } from './harness.js';
 
 export interface LaunchOutcome {
@@ -36,4 +36,36 @@ export async function counts(h: Harness) {
 
 export async function timeline(h: Harness, correlationId: string) {
   return h.t.db.selectFrom('launch_events').selectAll().where('correlation_id', '=', correlationId).orderBy('id').execute();
+}
+
+/**
+ * A cookie-less launch up to its storage check page, as a browser without third-party cookies
+ * meets it: the login page (which puts the state and nonce into platform storage), then the
+ * launch without the state cookie. Returns what the check page would read back and post.
+ */
+export async function cookielessLaunch(h: Harness, spec: LaunchSpec & { storageTarget?: string } = {}) {
+  const init = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' }, storageTarget: '_parent', ...spec });
+  const loginPage = await (await fetch(init.url, { redirect: 'manual' })).text();
+  const cfg = (page: string) => JSON.parse(page.match(/var cfg=(\{.*?\});/)![1]!) as Record<string, string>;
+  const login = cfg(loginPage);
+  const form = parseAutoPostForm(await (await h.sim.fetch(new Request(login.authUrl!))).text());
+  const check = await fetch(form.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form.fields) });
+  const checkPage = await check.text();
+  const page = cfg(checkPage);
+  return {
+    correlationId: check.headers.get('x-correlation-id')!,
+    status: check.status,
+    loginPage,
+    checkPage,
+    form,
+    continueUrl: page.continueUrl!,
+    token: page.token!,
+    /** What platform storage holds for this browser: the proof the check page posts. */
+    proof: { state: login.state!, nonce: login.nonce! },
+  };
+}
+
+/** The check page's POST to the continuation (the proof, or `storage_error`), with the signed token. */
+export function postContinuation(c: { continueUrl: string; token: string }, fields: Record<string, string>) {
+  return fetch(c.continueUrl, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token: c.token, ...fields }) });
 }

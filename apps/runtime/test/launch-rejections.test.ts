@@ -28,7 +28,6 @@ const cases: [string, LaunchSpec, string, number][] = [
   ['R17 iat older than the maximum age', { tamper: { iatOffsetSec: -7200, expOffsetSec: 300 } }, 'token_too_old', 401],
   ['R18 nonce missing', { tamper: { nonce: null } }, 'nonce_missing', 401],
   ['R18 nonce not issued with this state', { tamper: { nonce: 'forged-nonce' } }, 'nonce_mismatch', 401],
-  ['R19 state never issued', { tamper: { state: 'not-a-state-we-issued' } }, 'state_unknown', 401],
   ['R21 deployment_id missing', { tamper: { deploymentId: null } }, 'deployment_missing', 400],
   ['R21 deployment_id unknown (strict policy)', { loginParams: { lti_deployment_id: null }, tamper: { deploymentId: 'dep-unknown' } }, 'unknown_deployment', 403],
   [
@@ -78,6 +77,12 @@ const cases: [string, LaunchSpec, string, number][] = [
   ],
 ];
 
+/** Rows of the launch history: a refusal of anonymous input must not add any. */
+const launchHistory = async () => ({
+  launches: (await h.t.db.selectFrom('launches').select(h.t.db.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
+  events: (await h.t.db.selectFrom('launch_events').select(h.t.db.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n,
+});
+
 describe('launch rejections', () => {
   for (const [name, spec, code, status] of cases) {
     it(`${name} ⇒ ${code}`, async () => {
@@ -111,6 +116,16 @@ describe('launch rejections', () => {
     expect(h.sim.stats().jwksRequests - before).toBe(1);
     const events = await timeline(h, r.correlationId!);
     expect(events.find((e) => e.step === 'signature')?.details).toMatchObject({ kid: 'another-unknown-kid' });
+  });
+
+  it('R19 a state never issued ⇒ state_unknown, and nothing is recorded (anonymous garbage writes nothing)', async () => {
+    const before = await launchHistory();
+    const r = await launch(h, { tamper: { state: 'not-a-state-we-issued' } });
+    expect(r.error).toBe('state_unknown');
+    expect(r.status).toBe(401);
+    expect(r.correlationId).toBeNull();
+    expect(r.body).toContain("We couldn't launch this activity");
+    expect(await launchHistory()).toEqual(before);
   });
 
   it('R19 a launch without the state cookie (third-party cookies blocked) ⇒ state_missing', async () => {

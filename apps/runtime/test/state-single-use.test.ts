@@ -4,9 +4,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LaunchSpec, parseAutoPostForm, simulateBrowserLaunch } from '@tether/lms-sim';
+import { type LaunchSpec, simulateBrowserLaunch } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.js';
+import { cookielessLaunch, postContinuation } from './launch-helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -39,18 +40,6 @@ async function endThenReplay(spec: LaunchSpec) {
   return { res, used, replay, after: await stateRow(correlationId) };
 }
 
-/** Runs a cookie-less login up to the storage check page; returns its continuation URL. */
-async function storageCheck(spec: LaunchSpec) {
-  const init = h.sim.loginInitiation({ ...spec, storageTarget: '_parent' });
-  const page = await (await fetch(init.url, { redirect: 'manual' })).text();
-  const authUrl = JSON.parse(page.match(/"authUrl":("[^"]+")/)![1]!) as string;
-  const form = parseAutoPostForm(await (await h.sim.fetch(new Request(authUrl))).text());
-  const check = await fetch(form.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form.fields) });
-  const correlationId = check.headers.get('x-correlation-id')!;
-  const continueUrl = JSON.parse((await check.text()).match(/"continueUrl":("[^"]+")/)![1]!) as string;
-  return { correlationId, continueUrl };
-}
-
 describe('every path that ends a login uses its state exactly once', () => {
   it('landing on a scenario', async () => {
     const r = await endThenReplay({ custom: { scenario_id: 'fire-drill' }, user: { sub: 'once-landing' } });
@@ -77,30 +66,31 @@ describe('every path that ends a login uses its state exactly once', () => {
   });
 
   it('the cookie-less continuation: unused until it completes, then used once', async () => {
-    const { correlationId, continueUrl } = await storageCheck({ custom: { scenario_id: 'fire-drill' }, user: { sub: 'once-storage' } });
+    const c = await cookielessLaunch(h, { user: { sub: 'once-storage' } });
+    const { correlationId } = c;
     // The storage check page itself ends nothing: the state waits for the proof.
     expect((await stateRow(correlationId)).consumed_at).toBeNull();
-    const ok = await fetch(continueUrl, { redirect: 'manual' });
+    const ok = await postContinuation(c, c.proof);
     expect(ok.status).toBe(303);
     const used = await stateRow(correlationId);
     expect(used.consumed_at).not.toBeNull();
-    const again = await fetch(continueUrl, { redirect: 'manual' });
+    const again = await postContinuation(c, c.proof);
     expect(again.headers.get('x-tether-error')).toBe('nonce_replayed');
     expect((await stateRow(correlationId)).consumed_at).toEqual(used.consumed_at);
   });
 
   it('the cookie-less continuation into the picker, and a failed storage read', async () => {
-    const dl = await storageCheck({ messageType: 'LtiDeepLinkingRequest', roles: INSTRUCTOR, custom: {}, user: { sub: 'once-storage-picker' } });
-    const ok = await fetch(dl.continueUrl, { redirect: 'manual' });
+    const dl = await cookielessLaunch(h, { messageType: 'LtiDeepLinkingRequest', roles: INSTRUCTOR, custom: {}, user: { sub: 'once-storage-picker' } });
+    const ok = await postContinuation(dl, dl.proof);
     expect(ok.headers.get('location')).toMatch(/^\/lti\/deep-link\?session=/);
     expect((await stateRow(dl.correlationId)).consumed_at).not.toBeNull();
 
-    const failed = await storageCheck({ custom: { scenario_id: 'fire-drill' }, user: { sub: 'once-storage-failed' } });
-    const res = await fetch(`${failed.continueUrl}&storage_error=key_not_found`, { redirect: 'manual' });
+    const failed = await cookielessLaunch(h, { user: { sub: 'once-storage-failed' } });
+    const res = await postContinuation(failed, { storage_error: 'key_not_found' });
     expect(res.headers.get('x-tether-error')).toBe('state_missing');
     const used = await stateRow(failed.correlationId);
     expect(used.consumed_at).not.toBeNull();
-    expect((await fetch(failed.continueUrl, { redirect: 'manual' })).headers.get('x-tether-error')).toBe('nonce_replayed');
+    expect((await postContinuation(failed, failed.proof)).headers.get('x-tether-error')).toBe('nonce_replayed');
     expect((await stateRow(failed.correlationId)).consumed_at).toEqual(used.consumed_at);
   });
 });

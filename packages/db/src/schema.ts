@@ -151,6 +151,8 @@ export interface RegistrationTokensTable {
   expires_at: Date;
   used_at: NullableTimestamp;
   platform_id: string | null;
+  /** Failed registrations with this URL; at REGISTRATION_MAX_FAILED_ATTEMPTS it is spent. */
+  failed_attempts: Generated<number>;
   created_at: Generated<Date>;
 }
 
@@ -179,6 +181,18 @@ export interface LoginStatesTable {
   created_at: Generated<Date>;
   expires_at: Date;
   consumed_at: NullableTimestamp;
+  /** The login's timeline events, kept on this one row until the platform answers (then they join the launch's). */
+  login_events: ColumnType<StoredEvent[], string | undefined, string>;
+}
+
+/** A timeline event as a login state keeps it (compact; the launch_events row shape without ids). */
+export interface StoredEvent {
+  step: string;
+  outcome: EventOutcome;
+  error_code: string | null;
+  duration_ms: number | null;
+  details: Record<string, unknown>;
+  at: string;
 }
 
 export interface LaunchesTable {
@@ -347,6 +361,14 @@ export interface AuditLogTable {
   created_at: Generated<Date>;
 }
 
+/** A landing code (its SHA-256 only) and the learner session it stands for, until redeemed once or expired. */
+export interface LearnerCodesTable {
+  code_hash: string;
+  session_token: string;
+  expires_at: Date;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -371,6 +393,7 @@ export interface Database {
   context_memberships: ContextMembershipsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  learner_codes: LearnerCodesTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;

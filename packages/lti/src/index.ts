@@ -7,6 +7,7 @@ export * from './login-request.js';
 export * from './nrps/index.js';
 export * from './platform-input.js';
 export * from './roles.js';
+export * from './safe-text.js';
 export * from './service/index.js';
 export * from './settings.js';
 export * from './tool-configuration.js';

@@ -14,6 +14,20 @@ export const originSetting = (fallback: string) =>
     .default(fallback)
     .transform((u) => u.replace(/\/+$/, ''));
 
+/**
+ * Hosts (`host` or `host:port`, comma-separated) the outbound client may reach over plain http
+ * and on private or internal addresses — local test LMSes only; empty by default.
+ */
+export const devInsecureHostsSetting = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
 /** The environment checked against an app's schema; every bad setting is named in one error. */
 export function parseSettings<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, what: string): z.output<S> {
   const r = schema.safeParse(env);

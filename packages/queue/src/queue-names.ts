@@ -8,3 +8,6 @@ export const ROSTER_QUEUE_NAME = 'roster-sync';
 
 /** Where the scheduled roster re-sync (cron) sends its ticks. */
 export const ROSTER_RESYNC_QUEUE_NAME = 'roster-resync';
+
+/** Where the scheduled retention job (cron) sends its ticks. */
+export const RETENTION_QUEUE_NAME = 'retention';

@@ -19,9 +19,11 @@ import {
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
+import { readForm } from '../http/read-body.js';
 import { type PickerScenario, pickerPage } from '../pages/picker-page.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import { fail, page } from '../respond.js';
+import { frameAncestorsOf } from '../security.js';
 import { Timeline } from '../timeline.js';
 import { PICKER_PATH, urlForLog } from './picker-summary.js';
 import { type PickerSession, readPickerSession } from './session.js';
@@ -56,15 +58,19 @@ const toPickerScenario = (s: Scenario): PickerScenario => ({ id: s.id, slug: s.s
 
 async function renderPicker(deps: RuntimeDeps, token: string, session: PickerSession, entry: PlatformEntry, status: 200 | 400, notice?: string) {
   const scenarios = await listScenarios(deps.db, entry.platform.workspace_id);
-  return page(status, session.correlationId, (nonce) =>
-    pickerPage({
-      nonce,
-      session: token,
-      scenarios: scenarios.map(toPickerScenario),
-      multiple: deepLinkingPolicy(session.settings).acceptMultiple,
-      contextTitle: session.contextTitle,
-      notice,
-    }),
+  return page(
+    status,
+    session.correlationId,
+    (nonce) =>
+      pickerPage({
+        nonce,
+        session: token,
+        scenarios: scenarios.map(toPickerScenario),
+        multiple: deepLinkingPolicy(session.settings).acceptMultiple,
+        contextTitle: session.contextTitle,
+        notice,
+      }),
+    { frameAncestors: frameAncestorsOf(entry.platform) },
   );
 }
 
@@ -89,17 +95,18 @@ const respondForm = z.object({
 });
 
 async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
-  const body = (c.req.header('content-type') ?? '').includes('form') ? await c.req.parseBody({ all: true }) : {};
-  const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
-  const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  const form = respondForm.safeParse({ session: one(body.session), action: one(body.action) || undefined, scenario: list(body.scenario) });
-  const opened = await openSession(deps, form.success ? form.data.session : one(body.session));
+  // A broken or unsafe body is refused before the session is even read: nothing is recorded.
+  const read = await readForm(c);
+  if (!read.ok) return fail(deps, null, read.error.code, { step: 'deep_link_response', note: read.error.message });
+  const body = read.value;
+  const form = respondForm.safeParse({ session: body.values.session, action: body.values.action || undefined, scenario: body.all('scenario') });
+  const opened = await openSession(deps, form.success ? form.data.session : body.values.session);
   if (opened instanceof Response) return opened;
   const { session, entry } = opened;
   const { platform } = entry;
   const timeline = new Timeline(session.correlationId);
   const refuse = (code: DeepLinkingErrorCode, note: string, details: Record<string, unknown> = {}) =>
-    fail(deps, timeline, code, { step: 'deep_link_response', ends: 'event', workspaceId: platform.workspace_id, note, details });
+    fail(deps, timeline, code, { step: 'deep_link_response', ends: 'event', workspaceId: platform.workspace_id, frameAncestors: frameAncestorsOf(platform), note, details });
   if (!form.success) return refuse('deep_link_selection_invalid', 'the picker form was not understood');
   const { action } = form.data;
 
@@ -164,5 +171,5 @@ async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
     return fail(deps, null, 'deep_link_already_sent', { step: 'deep_link_response', note: 'this picker already answered the LMS' });
   }
   deps.logger.info({ correlationId: session.correlationId, items: sent.length, kid: signing.kid }, 'deep-linking response sent');
-  return page(200, session.correlationId, (nonce) => deepLinkingFormHtml(session.settings.deep_link_return_url, jwt, { nonce }));
+  return page(200, session.correlationId, (nonce) => deepLinkingFormHtml(session.settings.deep_link_return_url, jwt, { nonce }), { frameAncestors: frameAncestorsOf(platform) });
 }

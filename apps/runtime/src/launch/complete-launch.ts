@@ -52,6 +52,7 @@ export async function completeLaunch(
   const result = await completeLaunchRecord(deps.db, {
     correlationId: timeline.correlationId,
     state: input.state,
+    clientId: platform.client_id,
     user: {
       workspaceId: platform.workspace_id,
       platformId: platform.id,

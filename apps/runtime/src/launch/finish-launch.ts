@@ -1,6 +1,6 @@
 // The last hop of every valid launch, whichever state path led here: complete it (one
-// statement), then hand the browser on — to the learner landing with a signed session, or to
-// the deep-linking picker with a signed picker session.
+// statement), then hand the browser on — to the learner landing with a one-time code for its
+// signed session, or to the deep-linking picker with a signed picker session.
 
 import type { Scenario } from '@tether/db';
 import { type DeepLinkingClaims, isInstructor, isLtiError, type LaunchRecord } from '@tether/lti';
@@ -10,6 +10,8 @@ import { signPickerSession } from '../deep-linking/session.js';
 import type { RuntimeDeps } from '../deps.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import { fail } from '../respond.js';
+import { issueLearnerLanding } from '../routes/learn.js';
+import { frameAncestorsOf } from '../security.js';
 import type { Timeline } from '../timeline.js';
 import { type CompletedLaunch, completeLaunch } from './complete-launch.js';
 
@@ -67,21 +69,18 @@ export async function finishLaunch(c: Context, deps: RuntimeDeps, timeline: Time
     return c.redirect(`${PICKER_PATH}?session=${encodeURIComponent(session)}`, 303);
   }
 
-  const { token } = await deps.tokens.sign({
-    purpose: 'learner-session',
-    // What the landing page shows travels in the (signed) session: landing needs no query.
-    data: {
-      launch: done.launchId,
-      user: done.userId,
-      workspace: platform.workspace_id,
-      cid: timeline.correlationId,
-      scenario: next.scenario.id,
-      name: done.displayName,
-      context: record.contextTitle ?? '',
-      instructor: isInstructor(record.roles) ? '1' : '0',
-    },
-    ttlSec: deps.config.LEARNER_SESSION_TTL_SEC,
+  // No token in the URL: the landing trades a one-time code for the session (routes/learn.ts).
+  const location = await issueLearnerLanding(deps, {
+    launch: done.launchId,
+    user: done.userId,
+    workspace: platform.workspace_id,
+    cid: timeline.correlationId,
+    scenario: next.scenario.id,
+    name: done.displayName,
+    context: record.contextTitle ?? '',
+    instructor: isInstructor(record.roles) ? '1' : '0',
+    frame: frameAncestorsOf(platform, [record.returnUrl]),
   });
   deps.logger.info({ correlationId: timeline.correlationId, launchId: done.launchId, instructor: isInstructor(record.roles) }, 'launch landed');
-  return c.redirect(`/learn?session=${encodeURIComponent(token)}`, 303);
+  return c.redirect(location, 303);
 }

@@ -24,9 +24,11 @@ export function storageLoginPage(opts: { nonce: string; authUrl: string; platfor
   const script = `${CLIENT}
 var cfg=${jsonForScript(cfg)};
 function go(){window.location.replace(cfg.authUrl)}
+// Both keyed by the state: the launch page knows the state (the platform posts it back) and
+// reads the nonce with it, as the proof it sends to the server.
 Promise.all([
  ltiRequest(cfg,'lti.put_data',{key:'state_'+cfg.state,value:cfg.state},3000),
- ltiRequest(cfg,'lti.put_data',{key:'nonce_'+cfg.nonce,value:cfg.nonce},3000)
+ ltiRequest(cfg,'lti.put_data',{key:'nonce_'+cfg.state,value:cfg.nonce},3000)
 ]).then(go,go); // on failure the state cookie (set too) is the fallback
 `;
   const body = html`<div class="card"><div class="spinner" aria-hidden="true"></div><p>Signing you in…</p>
@@ -34,14 +36,27 @@ Promise.all([
   return layout({ title: 'Signing you in…', nonce: opts.nonce, body, script });
 }
 
-export function storageLaunchPage(opts: { nonce: string; continueUrl: string; platformOrigin: string; target: string; state: string }): Html {
-  const cfg = { platformOrigin: opts.platformOrigin, target: opts.target, continueUrl: opts.continueUrl, state: opts.state };
+/**
+ * Reads the state and its nonce back from platform storage and posts them — the proof the
+ * server checks against the login — to the continuation. Runs only inside the platform's
+ * frame (the page's frame-ancestors is the platform origin; a top-level open reports it).
+ */
+export function storageLaunchPage(opts: { nonce: string; continueUrl: string; token: string; platformOrigin: string; target: string; state: string }): Html {
+  const cfg = { platformOrigin: opts.platformOrigin, target: opts.target, continueUrl: opts.continueUrl, token: opts.token, state: opts.state };
   const script = `${CLIENT}
 var cfg=${jsonForScript(cfg)};
-function fail(code){window.location.replace(cfg.continueUrl+'&storage_error='+encodeURIComponent(code||'failed'))}
-ltiRequest(cfg,'lti.get_data',{key:'state_'+cfg.state},3000).then(function(r){
- if(r.value===cfg.state)window.location.replace(cfg.continueUrl);else fail('state_mismatch')
+function post(fields){var f=document.createElement('form');f.method='POST';f.action=cfg.continueUrl;
+ fields.token=cfg.token;Object.keys(fields).forEach(function(k){var i=document.createElement('input');i.type='hidden';i.name=k;i.value=fields[k];f.appendChild(i)});
+ document.body.appendChild(f);f.submit()}
+function fail(code){post({storage_error:code||'failed'})}
+if(window.parent===window){fail('not_framed')}else{
+Promise.all([
+ ltiRequest(cfg,'lti.get_data',{key:'state_'+cfg.state},3000),
+ ltiRequest(cfg,'lti.get_data',{key:'nonce_'+cfg.state},3000)
+]).then(function(r){
+ if(r[0].value===cfg.state&&typeof r[1].value==='string')post({state:r[0].value,nonce:r[1].value});else fail('state_mismatch')
 },function(e){fail(e.code==='key_not_found'?'key_not_found':(e.code||'failed'))});
+}
 `;
   const body = html`<div class="card"><div class="spinner" aria-hidden="true"></div><p>Opening your activity…</p></div>`;
   return layout({ title: 'Opening your activity…', nonce: opts.nonce, body, script });

@@ -4,7 +4,7 @@
 // handler does the I/O around them. Every refusal has its own error code, records the
 // timeline, uses up the login state and creates nothing.
 
-import { findLoginState } from '@tether/db';
+import { findLoginState, loginEventsOf } from '@tether/db';
 import {
   CLAIM,
   checkDeepLinkingSettings,
@@ -25,6 +25,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { pickerSummary } from '../deep-linking/picker-summary.js';
 import type { RuntimeDeps } from '../deps.js';
+import { readForm } from '../http/read-body.js';
 import { finishLaunch, type LaunchNext } from '../launch/finish-launch.js';
 import { startStorageCheck } from '../launch/storage-continuation.js';
 import { redactClaims } from '../redact.js';
@@ -38,7 +39,10 @@ export function launchHandler(deps: RuntimeDeps) {
   const toolOrigin = new URL(deps.config.PUBLIC_URL).origin;
 
   return async (c: Context): Promise<Response> => {
-    const form = (c.req.header('content-type') ?? '').includes('form') ? await c.req.parseBody() : {};
+    // A broken or unsafe body is anonymous garbage: refused before anything is read or recorded.
+    const read = await readForm(c);
+    if (!read.ok) return fail(deps, null, read.error.code, { step: 'launch_received', note: read.error.message });
+    const form = read.value.values;
     const idToken = str(form.id_token);
     const stateParam = str(form.state);
     const storageTarget = str(form.lti_storage_target);
@@ -47,8 +51,8 @@ export function launchHandler(deps: RuntimeDeps) {
     // The platform may answer the auth request with an error instead of a token.
     if (str(form.error)) {
       const s = stateParam ? await findLoginState(deps.db, stateParam) : undefined;
-      if (s) timeline = new Timeline(s.correlation_id);
-      return fail(deps, timeline, 'platform_error', {
+      // Recorded only against a login of ours; an error post with no known state is anonymous.
+      return fail(deps, s ? new Timeline(s.correlation_id, loginEventsOf(s)) : null, 'platform_error', {
         step: 'launch_received',
         workspaceId: s?.workspace_id,
         platformId: s?.platform_id,
@@ -58,13 +62,15 @@ export function launchHandler(deps: RuntimeDeps) {
         note: `${str(form.error)}${str(form.error_description) ? `: ${str(form.error_description)}` : ''}`.slice(0, 300),
       });
     }
-    if (!stateParam) return fail(deps, timeline, 'invalid_request', { step: 'launch_received', note: 'the launch has no state parameter' });
+    if (!stateParam) return fail(deps, null, 'invalid_request', { step: 'launch_received', note: 'the launch has no state parameter' });
 
     // 1. State: issued by this tool, unused, unexpired, bound to this browser; the timeline
     //    continues under the login's correlation ID. Used up when the launch completes or fails.
     const login = await findLoginState(deps.db, stateParam);
-    if (!login) return fail(deps, timeline, 'state_unknown', { step: 'state' });
-    timeline = new Timeline(login.correlation_id);
+    // A state this tool never issued (or long since deleted): nothing to attach it to.
+    if (!login) return fail(deps, null, 'state_unknown', { step: 'state' });
+    // The login's events (kept on its state row) lead this launch's timeline.
+    timeline = new Timeline(login.correlation_id, loginEventsOf(login));
     const who: Omit<FailureContext, 'step'> = {
       workspaceId: login.workspace_id,
       platformId: login.platform_id,
@@ -146,7 +152,7 @@ export function launchHandler(deps: RuntimeDeps) {
 
     // 5. Provision, store, land — cookie-less: after the browser proved the state from platform storage.
     const finish = { entry, record, state: stateParam, learnDeployment: deployment.learn, next };
-    if (binding === 'platform_storage') return startStorageCheck(deps, timeline, { ...finish, storageTarget });
+    if (binding === 'platform_storage') return startStorageCheck(deps, timeline, { ...finish, storageTarget, loginNonce: login.nonce });
     deleteCookie(c, cookieName, { path: '/lti', secure: true, sameSite: 'None', partitioned: true });
     return finishLaunch(c, deps, timeline, finish);
   };

@@ -1,40 +1,117 @@
-// Hop 5 — the learner's landing: the session from the launch (in the URL, so it works
-// inside an LMS iframe without third-party cookies) opens the scenario page.
+// Hop 5 — the learner's landing. No bearer token ever travels in a URL: the launch stores a
+// random, single-use code (its SHA-256 only; 60 s) for the signed learner session and
+// redirects to `/learn?code=…`. The landing redeems the code with one atomic delete, sets the
+// session as an HttpOnly, partitioned cookie (path /learn) and renders the page on that same
+// response — so the first view works even where the browser keeps no cookie in an LMS frame
+// (Safari) — then replaces the URL with a clean `/learn`. `GET /learn` reads the cookie.
 
 import { isCryptoError } from '@tether/crypto';
+import { issueLearnerCode, redeemLearnerCode } from '@tether/db';
 import type { Context } from 'hono';
+import { generateCookie, getCookie } from 'hono/cookie';
+import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
 import { errorPage } from '../pages/error-page.js';
 import { landingPage } from '../pages/landing-page.js';
 import { page } from '../respond.js';
+import { hashCode, randomToken, SELF_FRAME_ANCESTORS } from '../security.js';
+
+const LEARN_PATH = '/learn';
+const LEARNER_SESSION_PURPOSE = 'learner-session';
+const LEARNER_COOKIE = 'tether_learner';
+/** The redirect from the launch is followed at once: a minute covers a slow network. */
+const LEARNER_CODE_TTL_SEC = 60;
+
+/** What the landing shows travels in the (signed) session; `frame` is who may frame it. */
+const learnerSessionSchema = z.object({
+  launch: z.string(),
+  user: z.string(),
+  workspace: z.string(),
+  cid: z.string(),
+  scenario: z.string(),
+  name: z.string(),
+  context: z.string(),
+  instructor: z.enum(['0', '1']),
+  frame: z.string().default(SELF_FRAME_ANCESTORS),
+});
+export type LearnerSession = z.input<typeof learnerSessionSchema>;
+
+/** 32 random bytes, base64url: what `randomToken()` mints. */
+const codeSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+
+/** The launch's last step: sign the session, store a code for it, and return where the browser goes. */
+export async function issueLearnerLanding(deps: RuntimeDeps, session: LearnerSession): Promise<string> {
+  const { token } = await deps.tokens.sign({ purpose: LEARNER_SESSION_PURPOSE, data: { ...session }, ttlSec: deps.config.LEARNER_SESSION_TTL_SEC });
+  const code = randomToken(32);
+  await issueLearnerCode(deps.db, { codeHash: hashCode(code), sessionToken: token, expiresAt: new Date(Date.now() + LEARNER_CODE_TTL_SEC * 1000) });
+  return `${LEARN_PATH}?code=${code}`;
+}
+
+type Refusal = { code: 'state_expired' | 'state_unknown'; note: string };
 
 export function learnHandler(deps: RuntimeDeps) {
   return async (c: Context): Promise<Response> => {
-    let session: Record<string, string>;
+    const codeParam = c.req.query('code');
+    let token: string | undefined;
+    if (codeParam !== undefined) {
+      // A used, expired or made-up code: refused alike (the delete cannot tell them apart).
+      const code = codeSchema.safeParse(codeParam);
+      token = code.success ? await redeemLearnerCode(deps.db, hashCode(code.data)) : undefined;
+      if (!token) return refuse({ code: 'state_expired', note: 'the landing code is used, expired or unknown' });
+    } else {
+      token = getCookie(c, LEARNER_COOKIE);
+      if (!token) return refuse({ code: 'state_expired', note: 'this browser holds no learner session (ended, or its cookies are blocked in this frame)' });
+    }
+
+    let verified: { data: Record<string, string>; expiresAt: Date };
     try {
-      session = (await deps.tokens.verify(c.req.query('session') ?? '', { purpose: 'learner-session' })).data;
+      verified = await deps.tokens.verify(token, { purpose: LEARNER_SESSION_PURPOSE });
     } catch (e) {
       if (!isCryptoError(e)) throw e;
-      return page(401, null, (nonce) =>
-        errorPage({
-          code: e.code === 'one_time_token_expired' ? 'state_expired' : 'state_unknown',
-          correlationId: 'none — open the activity again from your course',
-          nonce,
-          note: 'the learner session is invalid or expired',
-        }),
+      return refuse(
+        e.code === 'one_time_token_expired' ? { code: 'state_expired', note: 'the learner session expired' } : { code: 'state_unknown', note: 'the learner session is invalid' },
       );
     }
-    const scenario = await deps.scenarios.byId(session.workspace ?? '', session.scenario ?? '');
-    if (!scenario)
-      return page(404, session.cid ?? null, (nonce) => errorPage({ code: 'scenario_not_found', correlationId: session.cid ?? '', nonce, note: 'the scenario was removed' }));
-    return page(200, session.cid ?? null, (nonce) =>
-      landingPage({
-        nonce,
-        scenario: { title: scenario.title, description: scenario.description, slug: scenario.slug },
-        learnerName: session.name || 'Learner',
-        contextTitle: session.context || null,
-        instructor: session.instructor === '1',
-      }),
+    const parsed = learnerSessionSchema.safeParse(verified.data);
+    if (!parsed.success) return refuse({ code: 'state_unknown', note: 'the learner session is invalid' });
+    const session = parsed.data;
+
+    const frameAncestors = session.frame;
+    const scenario = await deps.scenarios.byId(session.workspace, session.scenario);
+    if (!scenario) {
+      return page(404, session.cid, (nonce) => errorPage({ code: 'scenario_not_found', correlationId: session.cid, nonce, note: 'the scenario was removed' }), {
+        frameAncestors,
+      });
+    }
+    const res = await page(
+      200,
+      session.cid,
+      (nonce) =>
+        landingPage({
+          nonce,
+          scenario: { title: scenario.title, description: scenario.description, slug: scenario.slug },
+          learnerName: session.name || 'Learner',
+          contextTitle: session.context || null,
+          instructor: session.instructor === '1',
+          cleanUrl: codeParam !== undefined ? LEARN_PATH : undefined,
+        }),
+      { frameAncestors },
     );
+    if (codeParam !== undefined) {
+      // Partitioned: kept per LMS site where third-party cookies are otherwise blocked; it
+      // lives as long as the session itself.
+      const maxAge = Math.max(0, Math.floor((verified.expiresAt.getTime() - Date.now()) / 1000));
+      res.headers.append('set-cookie', generateCookie(LEARNER_COOKIE, token, { path: LEARN_PATH, httpOnly: true, secure: true, sameSite: 'None', partitioned: true, maxAge }));
+    }
+    return res;
   };
+}
+
+/** A refused landing writes nothing; no platform is known here, so only this tool may frame the page. */
+async function refuse(r: Refusal): Promise<Response> {
+  const res = await page(401, null, (nonce) => errorPage({ code: r.code, correlationId: 'none — open the activity again from your course', nonce, note: r.note }), {
+    frameAncestors: SELF_FRAME_ANCESTORS,
+  });
+  res.headers.set('x-tether-error', r.code);
+  return res;
 }

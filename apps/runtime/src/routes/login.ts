@@ -7,6 +7,7 @@ import { buildAuthRequestUrl, describeZodError, loginDeploymentHint, loginReques
 import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import type { RuntimeDeps } from '../deps.js';
+import { readForm, readQuery } from '../http/read-body.js';
 import { storageLoginPage } from '../pages/storage-pages.js';
 import { fail, page } from '../respond.js';
 import { newCorrelationId, randomToken, stateCookieName } from '../security.js';
@@ -19,11 +20,15 @@ export function loginHandler(deps: RuntimeDeps) {
   return async (c: Context): Promise<Response> => {
     const timeline = new Timeline(newCorrelationId());
 
-    // 1. Parameters, from the query (GET) or the form body (POST).
-    const raw = c.req.method === 'POST' ? await readForm(c) : c.req.query();
+    // 1. Parameters, from the query (GET) or the form body (POST). Anonymous garbage is
+    //    refused before anything is recorded: until a registration is found there is no
+    //    workspace whose troubleshooting could show it.
+    const read = c.req.method === 'POST' ? await readForm(c) : readQuery(c);
+    if (!read.ok) return fail(deps, null, read.error.code, { step: 'login_received', note: read.error.message });
+    const raw = read.value.values;
     const parsed = loginRequestSchema.safeParse(raw);
     if (!parsed.success) {
-      return fail(deps, timeline, 'invalid_request', {
+      return fail(deps, null, 'invalid_request', {
         step: 'login_received',
         note: describeZodError(parsed.error).join('; '),
         issuer: typeof raw.iss === 'string' ? raw.iss : null,
@@ -43,7 +48,7 @@ export function loginHandler(deps: RuntimeDeps) {
     // 2. Which registration: (issuer, client_id); one issuer with several and no client_id is refused, never guessed.
     const found = await deps.platforms.findForLogin(req.iss, req.client_id);
     if (!found.ok) {
-      return fail(deps, timeline, found.code, { step: 'platform_resolved', issuer: req.iss, clientId: req.client_id ?? null, details: { matches: found.count } });
+      return fail(deps, null, found.code, { step: 'platform_resolved', issuer: req.iss, clientId: req.client_id ?? null, details: { matches: found.count } });
     }
     const { platform } = found.entry;
     timeline.ok('platform_resolved', { platform_id: platform.id, platform: platform.name });
@@ -107,13 +112,6 @@ export function loginHandler(deps: RuntimeDeps) {
     }
     return c.redirect(authUrl, 302);
   };
-}
-
-async function readForm(c: Context): Promise<Record<string, unknown>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data')) return {};
-  const body = await c.req.parseBody();
-  return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string'));
 }
 
 function sameOrigin(url: string, origin: string): boolean {

@@ -9,6 +9,8 @@ import { TETHER_USER_AGENT as USER_AGENT } from '@tether/http';
 import { isRegistrationError, type RegistrationUrlErrorCode, runDynamicRegistration } from '@tether/lti';
 import type { Context } from 'hono';
 import type { RuntimeDeps } from '../deps.js';
+import { readQuery } from '../http/read-body.js';
+import type { RequestInputError } from '../http/request-input-error.js';
 import { registrationErrorPage, registrationSuccessPage } from '../pages/registration-pages.js';
 import { page } from '../respond.js';
 import { newCorrelationId } from '../security.js';
@@ -21,6 +23,9 @@ export function registerHandler(deps: RuntimeDeps) {
 
   return async (c: Context): Promise<Response> => {
     const timeline = new Timeline(newCorrelationId());
+    // A NUL or a broken escape in the query is refused here, unrecorded (the timeline would carry it to Postgres).
+    const checked = readQuery(c);
+    if (!checked.ok) return unreadable(deps, timeline.correlationId, checked.error);
     const query = new URL(c.req.url).searchParams;
     timeline.ok('registration_received', { openid_configuration: query.get('openid_configuration'), has_registration_token: query.has('registration_token') });
     let workspaceId: string | null = null;
@@ -84,7 +89,7 @@ export function registerHandler(deps: RuntimeDeps) {
       });
       if (!saved.ok) {
         await releaseRegistrationToken(deps.db, jti);
-        return problem('platform_in_other_workspace', { issuer: registered.issuer, client_id: registered.clientId });
+        return problem('registration_unusable', { issuer: registered.issuer, client_id: registered.clientId });
       }
       timeline.ok('platform_saved', { platform_id: saved.platform.id, created: saved.created });
       await recordRegistrationOutcome(
@@ -144,6 +149,17 @@ export function registerHandler(deps: RuntimeDeps) {
       return res;
     }
   };
+}
+
+/** A registration URL the runtime will not read: answered with the registration error page, nothing stored. */
+async function unreadable(deps: RuntimeDeps, correlationId: string, error: RequestInputError): Promise<Response> {
+  const p = explainOrUnknown(error.code);
+  deps.logger.warn({ correlationId, code: error.code, note: error.message }, 'dynamic registration refused: unreadable request');
+  const res = await page(error.status, correlationId, (nonce) =>
+    registrationErrorPage({ nonce, title: p.learner, what: `${p.admin} (${error.message})`, fix: p.fix, code: error.code, correlationId, field: error.field }),
+  );
+  res.headers.set('x-tether-error', error.code);
+  return res;
 }
 
 function platformName(productFamily: string, issuer: string): string {

@@ -6,6 +6,10 @@ import * as gradePassback from './2026-11-23T03-00_grade_passback.js';
 import * as rosterSync from './2026-11-23T04-00_roster_sync.js';
 import * as rosterDifferences from './2026-11-23T05-00_roster_differences.js';
 import * as deepLinkResponse from './2026-11-29T01-00_deep_link_response.js';
+import * as signInLimits from './2026-11-29T02-00_sign_in_limits.js';
+import * as registrationAttempts from './2026-11-29T03-00_registration_attempts.js';
+import * as learnerCodes from './2026-11-29T04-00_learner_codes.js';
+import * as loginEvents from './2026-11-29T05-00_login_events.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-23T01-00_initial': initial,
@@ -13,6 +17,10 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T04-00_roster_sync': rosterSync,
   '2026-11-23T05-00_roster_differences': rosterDifferences,
   '2026-11-29T01-00_deep_link_response': deepLinkResponse,
+  '2026-11-29T04-00_learner_codes': learnerCodes,
+  '2026-11-29T05-00_login_events': loginEvents,
+  '2026-11-29T02-00_sign_in_limits': signInLimits,
+  '2026-11-29T03-00_registration_attempts': registrationAttempts,
 };
 
 export const migrationProvider: MigrationProvider = {

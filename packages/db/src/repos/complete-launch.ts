@@ -14,6 +14,8 @@ export interface LaunchCompletion {
   correlationId: string;
   /** The login state this launch proves; consumed here, whatever path led here. */
   state: string;
+  /** The registration's client ID, for the launch row. */
+  clientId: string;
   user: LtiUserInput;
   /** A deployment learned on this launch (policy `learn`), stored with it. */
   learnDeployment: string | null;
@@ -23,6 +25,24 @@ export interface LaunchCompletion {
 }
 
 export type CompletionResult = { ok: true; launchId: string; userId: string; created: boolean; displayName: string } | { ok: false; reason: 'replayed' };
+
+const LAUNCH_DETAIL_COLUMNS = [
+  'deployment_id',
+  'message_type',
+  'lti_sub',
+  'context_id',
+  'context_title',
+  'resource_link_id',
+  'resource_link_title',
+  'roles',
+  'ags_lineitem_url',
+  'ags_lineitems_url',
+  'ags_scopes',
+  'nrps_memberships_url',
+] as const satisfies readonly (keyof LaunchDetails)[];
+
+/** One launch detail as a typed SQL value (arrays as text[]). */
+const detailValue = (d: LaunchDetails, k: (typeof LAUNCH_DETAIL_COLUMNS)[number]) => (k === 'roles' || k === 'ags_scopes' ? sql`${d[k]}::text[]` : sql`${d[k]}`);
 
 export async function completeLaunchRecord(db: Kysely<Database>, c: LaunchCompletion): Promise<CompletionResult> {
   try {
@@ -42,12 +62,8 @@ async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<
   const profile = { name: u.name ?? null, given_name: u.givenName ?? null, family_name: u.familyName ?? null, email: u.email ?? null, platform_id: u.platformId };
   const row = await db
     .with('existing', (q) => q.selectFrom('lti_identities').select('user_id').where('workspace_id', '=', u.workspaceId).where('issuer', '=', u.issuer).where('sub', '=', u.sub))
-    .with('consumed', (q) =>
-      consumeLoginState(q, c.state)
-        // Only a launch still under way completes (not one that failed meanwhile).
-        .where(({ exists, selectFrom }) => exists(selectFrom('launches').select('id').where('correlation_id', '=', c.correlationId).where('status', '=', 'started')))
-        .returning('state'),
-    )
+    // A failure uses the state up too, so a consumed state here means no other outcome exists.
+    .with('consumed', (q) => consumeLoginState(q, c.state).returning('state'))
     .with('ident', (q) =>
       q
         .updateTable('lti_identities')
@@ -126,18 +142,17 @@ async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<
         )
         .onConflict((oc) => oc.columns(['platform_id', 'deployment_id']).doNothing()),
     )
+    // The launch row is born landed (a login writes none).
     .with('l', (q) =>
       q
-        .updateTable('launches')
-        .set({
-          ...c.launch,
-          user_id: sql<string>`coalesce((select user_id from ident), (select user_id from new_ident))`,
-          status: 'landed',
-          completed_at: sql`now()`,
-        })
-        .where('correlation_id', '=', c.correlationId)
-        .where('status', '=', 'started')
-        .where(sql<boolean>`exists (select 1 from ident union all select 1 from new_ident)`)
+        .insertInto('launches')
+        .columns(['correlation_id', 'workspace_id', 'platform_id', 'issuer', 'client_id', ...LAUNCH_DETAIL_COLUMNS, 'scenario_id', 'user_id', 'status', 'completed_at'])
+        .expression(
+          sql`select ${c.correlationId}, ${u.workspaceId}::uuid, ${u.platformId}::uuid, ${u.issuer}, ${c.clientId}, ${sql.join(
+            LAUNCH_DETAIL_COLUMNS.map((k) => detailValue(c.launch, k)),
+          )}, ${c.launch.scenario_id}::uuid, coalesce((select user_id from ident), (select user_id from new_ident)), 'landed', now()
+              where exists (select 1 from ident union all select 1 from new_ident)`,
+        )
         .returning('id'),
     )
     .with('ev', (q) =>

@@ -125,3 +125,17 @@ export async function topErrorCodes(db: Db, workspaceId: string, from: Date, lim
     .execute();
   return rows.map((r) => ({ code: r.error_code as string, count: Number(r.count) }));
 }
+
+/**
+ * A login this workspace's platform has not answered (yet): no launch row exists until the
+ * launch arrives, but troubleshooting still finds the login by its correlation ID.
+ */
+export async function findUnansweredLogin(db: Db, workspaceId: string, correlationId: string) {
+  return db
+    .selectFrom('login_states as ls')
+    .leftJoin('platforms as p', (j) => j.onRef('p.id', '=', 'ls.platform_id').onRef('p.workspace_id', '=', 'ls.workspace_id'))
+    .select(['ls.correlation_id', 'ls.platform_id', 'p.name as platform_name', 'ls.issuer', 'ls.client_id', 'ls.created_at', 'ls.expires_at', 'ls.login_events'])
+    .where('ls.workspace_id', '=', workspaceId)
+    .where('ls.correlation_id', '=', correlationId)
+    .executeTakeFirst();
+}

@@ -1,9 +1,9 @@
 // Launch storage: login states, launch rows and their event timeline. Shaped for few round
-// trips: a login is one statement, a completed or failed launch one more (see
-// complete-launch.ts). A login state is used up in exactly one place: `consumeLoginState`,
+// trips and bounded writes: a login is one small row, a completed or failed launch one more
+// statement (see complete-launch.ts) that writes the launch row and the whole timeline. A login state is used up in exactly one place: `consumeLoginState`,
 // which both the completion and the failure statements embed.
 import { type Kysely, type QueryCreator, sql, type Transaction } from 'kysely';
-import type { Database, EventOutcome, Launch, LoginState, NewLoginState } from '../schema.js';
+import type { Database, EventOutcome, Launch, LoginState, NewLoginState, StoredEvent } from '../schema.js';
 
 export interface EventInput {
   step: string;
@@ -62,22 +62,30 @@ export function consumeLoginState(q: QueryCreator<Database>, state: string) {
   return q.updateTable('login_states').set({ consumed_at: sql`now()` }).where('state', '=', state).where('consumed_at', 'is', null);
 }
 
-/** A successful login: the state row, the launch row ("started") and the events, in one statement. */
-export async function recordLogin(db: Db, state: NewLoginState, events: EventInput[]): Promise<void> {
+/** A login's events as its state row keeps them (the dates as ISO strings). */
+export const storedEvents = (events: EventInput[]): StoredEvent[] =>
+  events.map((e) => ({
+    step: e.step,
+    outcome: e.outcome,
+    error_code: e.error_code ?? null,
+    duration_ms: e.duration_ms ?? null,
+    details: e.details ?? {},
+    at: (e.at ?? new Date()).toISOString(),
+  }));
+
+/** A login state's events, to lead the launch's timeline once the platform answers. */
+export const loginEventsOf = (state: Pick<LoginState, 'login_events'>): EventInput[] =>
+  (state.login_events ?? []).map((e) => ({ step: e.step, outcome: e.outcome, error_code: e.error_code, duration_ms: e.duration_ms, details: e.details, at: new Date(e.at) }));
+
+/**
+ * A successful login: ONE small row — the state, with the login's events on it. The launch
+ * row and its timeline are written when the platform answers, so a flood of logins that are
+ * never answered leaves nothing in the launch history (retention removes the states).
+ */
+export async function recordLogin(db: Db, state: Omit<NewLoginState, 'login_events'>, events: EventInput[]): Promise<void> {
   await db
-    .with('s', (q) => q.insertInto('login_states').values(state))
-    .with('l', (q) =>
-      q.insertInto('launches').values({
-        correlation_id: state.correlation_id,
-        workspace_id: state.workspace_id,
-        platform_id: state.platform_id,
-        issuer: state.issuer,
-        client_id: state.client_id,
-        status: 'started',
-      }),
-    )
-    .insertInto('launch_events')
-    .values(eventRows(state.correlation_id, state.workspace_id, events))
+    .insertInto('login_states')
+    .values({ ...state, login_events: JSON.stringify(storedEvents(events)) })
     .execute();
 }
 

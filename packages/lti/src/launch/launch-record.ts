@@ -20,6 +20,8 @@ export const launchRecordSchema = z.object({
   resourceLinkId: z.string().nullable(),
   resourceLinkTitle: z.string().nullable(),
   targetLinkUri: z.string().nullable(),
+  /** Where the LMS wants the learner back (`launch_presentation.return_url`): its origin is the page framing the tool. */
+  returnUrl: z.string().nullable().default(null),
   custom: z.record(z.string(), z.string()),
   agsLineItem: z.string().nullable(),
   agsLineItems: z.string().nullable(),
@@ -48,6 +50,7 @@ export function toLaunchRecord(v: ValidatedLaunch): LaunchRecord {
     resourceLinkId: link?.id ?? null,
     resourceLinkTitle: link?.title ?? null,
     targetLinkUri: (c[CLAIM.targetLinkUri] as string | undefined) ?? null,
+    returnUrl: opt(c[CLAIM.launchPresentation]?.return_url) ?? null,
     custom: customParams(c),
     agsLineItem: ags?.lineitem ?? null,
     agsLineItems: ags?.lineitems ?? null,

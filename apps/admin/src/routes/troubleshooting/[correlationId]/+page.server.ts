@@ -7,7 +7,8 @@ export const load: PageServerLoad = async (event) => {
   const api = await caller(event);
   try {
     const detail = await api.launches.byCorrelationId({ correlationId: event.params.correlationId });
-    const grades = detail.launch.messageType === 'DynamicRegistration' ? [] : await api.grades.forLaunch({ launchId: detail.launch.id });
+    // A login the platform never answered has no launch row yet, so no grades either.
+    const grades = detail.launch.id === null || detail.launch.messageType === 'DynamicRegistration' ? [] : await api.grades.forLaunch({ launchId: detail.launch.id });
     return { ...detail, grades };
   } catch (e) {
     if (e instanceof TRPCError && (e.code === 'NOT_FOUND' || e.code === 'BAD_REQUEST')) {
