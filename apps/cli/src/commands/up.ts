@@ -8,11 +8,19 @@ import { adminExists, findWorkspaceRoot } from '@tether/db';
 import { parseFlags } from '../args.js';
 import type { CliContext } from '../context.js';
 
+const LOCAL_SIMULATOR_HOSTS = '127.0.0.1:3100,localhost:3100';
+
 export async function up(ctx: CliContext, argv: string[]) {
   parseFlags(argv, {});
   const keys = await ctx.keySet();
   const root = findWorkspaceRoot();
-  const env = { ...ctx.env, DATABASE_URL: ctx.handle.url, TETHER_DATA_DIR: ctx.dataDir };
+  const env: NodeJS.ProcessEnv = { ...ctx.env, DATABASE_URL: ctx.handle.url, TETHER_DATA_DIR: ctx.dataDir };
+  // Outside production, the local simulator (`pnpm lms-sim`, port 3100) is the one private
+  // host the outbound guard lets through unless the setting says otherwise.
+  if (!ctx.config.production && !ctx.env.TETHER_DEV_INSECURE_HOSTS) {
+    env.TETHER_DEV_INSECURE_HOSTS = LOCAL_SIMULATOR_HOSTS;
+    ctx.out.info(`TETHER_DEV_INSECURE_HOSTS=${LOCAL_SIMULATOR_HOSTS} (the local simulator; set it to change this)`);
+  }
   const children: ChildProcess[] = [];
   const start = (name: string, cwd: string, args: string[], extraEnv: Record<string, string> = {}) => {
     const child = spawn(process.execPath, args, { cwd, env: { ...env, ...extraEnv }, stdio: 'inherit' });
