@@ -3,7 +3,7 @@
 import { parseAutoPostForm, simulateBrowserLaunch } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.js';
-import { cookielessLaunch, counts, launch, postContinuation, timeline } from './launch-helpers.js';
+import { cookielessLaunch, counts, launch, postContinuation, replayLaunch, timeline } from './launch-helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -147,16 +147,7 @@ describe('a resource link launch', () => {
     const first = await simulateBrowserLaunch(h.sim, { custom: { scenario_id: 'fire-drill' } });
     expect(first.launch?.status).toBe(303);
     // Replay the exact form post (same state, same token, same cookies).
-    const replay = await fetch(first.form!.action, {
-      method: 'POST',
-      redirect: 'manual',
-      body: new URLSearchParams(first.form!.fields),
-      headers: {
-        cookie: Object.entries(first.cookies)
-          .map(([k, v]) => `${k}=${v}`)
-          .join('; '),
-      },
-    });
+    const replay = await replayLaunch(first);
     expect(replay.headers.get('x-tether-error')).toBe('nonce_replayed');
 
     // Two nodes or two clicks posting the same launch at once: exactly one wins.

@@ -69,3 +69,17 @@ export async function cookielessLaunch(h: Harness, spec: LaunchSpec & { storageT
 export function postContinuation(c: { continueUrl: string; token: string }, fields: Record<string, string>) {
   return fetch(c.continueUrl, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token: c.token, ...fields }) });
 }
+
+/** Posts a finished browser launch's form again, exactly as sent (same state, token and cookies). */
+export function replayLaunch(first: { form?: { action: string; fields: Record<string, string> } | undefined; cookies: Record<string, string> }) {
+  return fetch(first.form!.action, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams(first.form!.fields),
+    headers: {
+      cookie: Object.entries(first.cookies)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('; '),
+    },
+  });
+}

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type LaunchSpec, simulateBrowserLaunch } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.js';
-import { cookielessLaunch, postContinuation } from './launch-helpers.js';
+import { cookielessLaunch, postContinuation, replayLaunch } from './launch-helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -27,16 +27,7 @@ async function endThenReplay(spec: LaunchSpec) {
   const res = first.launch!;
   const correlationId = res.headers.get('x-correlation-id')!;
   const used = await stateRow(correlationId);
-  const replay = await fetch(first.form!.action, {
-    method: 'POST',
-    redirect: 'manual',
-    body: new URLSearchParams(first.form!.fields),
-    headers: {
-      cookie: Object.entries(first.cookies)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('; '),
-    },
-  });
+  const replay = await replayLaunch(first);
   return { res, used, replay, after: await stateRow(correlationId) };
 }
 

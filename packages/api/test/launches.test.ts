@@ -172,6 +172,36 @@ describe('launches.byCorrelationId', () => {
     expect((await trpcError(admin.launches.byCorrelationId({ correlationId: 'nope' }))).code).toBe('NOT_FOUND');
   });
 
+  it('a login the platform never answered is found by its correlation ID, as started, with the login’s own events; not from another workspace', async () => {
+    const events = [
+      { step: 'login_received', outcome: 'ok', error_code: null, duration_ms: 0.4, details: { method: 'GET' }, at: '2026-11-29T10:00:00.000Z' },
+      { step: 'auth_redirect', outcome: 'ok', error_code: null, duration_ms: 0.2, details: {}, at: '2026-11-29T10:00:00.001Z' },
+    ];
+    await env.db
+      .insertInto('login_states')
+      .values({
+        state: `s-${randomUUID()}`,
+        nonce: `n-${randomUUID()}`,
+        correlation_id: 'corr-unanswered',
+        workspace_id: W.id,
+        platform_id: platformId,
+        issuer: 'https://lms.example.com',
+        client_id: 'client-a',
+        deployment_id_hint: null,
+        target_link_uri: 'https://tool.example/lti/launch',
+        storage: 'cookie',
+        expires_at: new Date(Date.now() + 600_000),
+        login_events: JSON.stringify(events),
+      })
+      .execute();
+    const r = await admin.launches.byCorrelationId({ correlationId: 'corr-unanswered' });
+    expect(r.launch).toMatchObject({ id: null, correlationId: 'corr-unanswered', status: 'started', platform: { id: platformId } });
+    expect(r.events.map((e) => e.step)).toEqual(['login_received', 'auth_redirect']);
+    const other = await createTestWorkspace(env, 'unanswered-other');
+    const otherAdmin = await callerFor(env, other.adminId);
+    expect((await trpcError(otherAdmin.launches.byCorrelationId({ correlationId: 'corr-unanswered' }))).code).toBe('NOT_FOUND');
+  });
+
   it('an empty correlation ID is a field error', async () => {
     const err = await trpcError(admin.launches.byCorrelationId({ correlationId: '  ' }));
     expect(err.code).toBe('BAD_REQUEST');

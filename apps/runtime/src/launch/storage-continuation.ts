@@ -3,7 +3,7 @@
 // nonce back from platform storage and POSTs them — the proof — with a signed continuation
 // (carrying the verified launch) to /lti/launch/continue. The server checks the proof against
 // the login before anything is provisioned, then completes the launch like the cookie path.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 
 import { isCryptoError } from '@tether/crypto';
 import { appendEvents } from '@tether/db';
@@ -13,7 +13,7 @@ import type { RuntimeDeps } from '../deps.js';
 import { readForm } from '../http/read-body.js';
 import { storageLaunchPage } from '../pages/storage-pages.js';
 import { fail, page } from '../respond.js';
-import { frameAncestorsOf, newCorrelationId } from '../security.js';
+import { frameAncestorsOf, hashCode, newCorrelationId } from '../security.js';
 import { Timeline } from '../timeline.js';
 import type { FinishInput, LaunchNext } from './finish-launch.js';
 
@@ -35,7 +35,7 @@ export async function startStorageCheck(
       platform: entry.platform.id,
       state: input.state,
       // Only a digest: the nonce itself must come from the platform's storage, not from us.
-      nh: digest(input.loginNonce),
+      nh: hashCode(input.loginNonce),
       learn: input.learnDeployment ? '1' : '0',
       record: JSON.stringify(input.record),
       ...(next.kind === 'scenario' ? { scenario: next.scenario.id } : { settings: JSON.stringify(next.settings) }),
@@ -75,7 +75,7 @@ export async function resumeFromStorage(c: Context, deps: RuntimeDeps): Promise<
     return fail(deps, timeline, 'state_missing', { step: 'state', ...who, note: `platform storage did not confirm the state (${form.storage_error.slice(0, 40)})` });
   }
   // The proof: the state and its nonce as the browser read them from the platform's storage.
-  if (!data.state || !data.nh || form.state !== data.state || !form.nonce || !sameDigest(digest(form.nonce), data.nh)) {
+  if (!data.state || !data.nh || form.state !== data.state || !form.nonce || !sameDigest(hashCode(form.nonce), data.nh)) {
     return fail(deps, timeline, 'state_missing', { step: 'state', ...who, note: 'the browser did not prove the state from platform storage' });
   }
   timeline.ok('state', { binding: 'platform_storage', confirmed: true });
@@ -93,5 +93,4 @@ export async function resumeFromStorage(c: Context, deps: RuntimeDeps): Promise<
   return { timeline, input: { entry, record, state: data.state, learnDeployment: data.learn === '1', next } };
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
 const sameDigest = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
