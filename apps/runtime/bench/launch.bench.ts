@@ -1,16 +1,28 @@
-// `pnpm bench`: full launch round trips (login → platform auth → launch → landing) through
-// lms-sim, at concurrency 20 and 50 for 10 s each, on the embedded engine and — when
-// DATABASE_URL is set — on that PostgreSQL server (in a throwaway database).
-// The runtime runs as its own process (as in production); lms-sim and the load generator
-// share this process. Everything runs on this one machine: read the figures as ratios.
-import { cpus, totalmem } from 'node:os';
-import { createApiKey, sql } from '@tether/db';
-import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
+// `pnpm bench` (launch part): full launch round trips (login → platform auth → launch →
+// landing) driven through lms-sim at concurrency 50, for a returning learner and a first-time
+// learner, on the embedded engine and — when DATABASE_URL is set — on that PostgreSQL server
+// (in a throwaway database). Per launch it prints the CPU of the runtime process and of the
+// database server (from /proc), the statements and round trips the runtime sent (counted by a
+// proxy in front of the database), rows written (per table) and WAL bytes. Then the grade
+// passback drain and the troubleshooting lookup on a table of 1 M launches.
+// The runtime and the database run in their own processes; lms-sim and the load generator in
+// this one. Everything shares this machine: read the figures as ratios within one run.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createKysely, type Database, type Kysely, sql } from '@tether/db';
+import { createTestDatabase } from '@tether/db/testing';
 import { type LmsSim, parseAutoPostForm, startLmsSim } from '@tether/lms-sim';
 import { connectSim, freePort, startRuntimeProcess } from './bench-runtime.js';
+import { tableWrites, walBytesSince, walPosition, writesBetween } from './db-stats.js';
+import { benchPassback } from './passback.bench.js';
+import { cpuMeter, postgresPids } from './proc-stats.js';
+import { startStatementCounter } from './statement-counter.js';
+import { benchTimelineLookup } from './timeline.bench.js';
 
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '20,50').split(',').map(Number);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const RETURNING_LEARNERS = 500;
 
 interface Sample {
   total: number;
@@ -20,9 +32,9 @@ interface Sample {
   landing: number;
 }
 
-async function oneLaunch(sim: LmsSim, n: number): Promise<Sample> {
+async function oneLaunch(sim: LmsSim, sub: string): Promise<Sample> {
   const t0 = performance.now();
-  const init = sim.loginInitiation({ custom: { scenario_id: 'bench' }, user: { sub: `learner-${n % 2000}`, name: `Learner ${n % 2000}` } });
+  const init = sim.loginInitiation({ custom: { scenario_id: 'bench' }, user: { sub, name: `Learner ${sub}` } });
   const login = await fetch(init.url, { redirect: 'manual' });
   await login.arrayBuffer();
   if (login.status !== 302) throw new Error(`login ${login.status}`);
@@ -46,14 +58,15 @@ async function oneLaunch(sim: LmsSim, n: number): Promise<Sample> {
   return { total: t4 - t0, login: t1 - t0, auth: t2 - t1, launch: t3 - t2, landing: t4 - t3 };
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 const median = (xs: number[]) =>
   pct(
     [...xs].sort((a, b) => a - b),
     50,
   );
 
-async function run(sim: LmsSim, concurrency: number, durationMs: number) {
+/** `concurrency` loops launching until the time is up; `subOf(n)` names the n-th launch's learner. */
+async function drive(sim: LmsSim, concurrency: number, durationMs: number, subOf: (n: number) => string) {
   const samples: Sample[] = [];
   const errors = new Map<string, number>();
   let n = 0;
@@ -63,7 +76,7 @@ async function run(sim: LmsSim, concurrency: number, durationMs: number) {
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         try {
-          samples.push(await oneLaunch(sim, n++));
+          samples.push(await oneLaunch(sim, subOf(n++)));
         } catch (e) {
           const k = (e as Error).message;
           errors.set(k, (errors.get(k) ?? 0) + 1);
@@ -71,125 +84,168 @@ async function run(sim: LmsSim, concurrency: number, durationMs: number) {
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  const totals = samples.map((s) => s.total).sort((a, b) => a - b);
-  return {
-    concurrency,
-    launches: samples.length,
-    perSec: samples.length / elapsed,
-    p50: pct(totals, 50),
-    p95: pct(totals, 95),
-    p99: pct(totals, 99),
-    hops: {
-      login: median(samples.map((s) => s.login)),
-      auth: median(samples.map((s) => s.auth)),
-      launch: median(samples.map((s) => s.launch)),
-      landing: median(samples.map((s) => s.landing)),
-    },
-    errors: Object.fromEntries(errors),
-  };
+  return { samples, errors, seconds: (performance.now() - started) / 1000 };
 }
 
-async function benchEngine(label: string, t: TestDatabase) {
+interface Engine {
+  label: string;
+  /** URL the runtime uses (the statement counter sits in front of it). */
+  url: string;
+  /** The database server's processes, to read their CPU. */
+  serverPids: () => number[];
+  /** The server processes serving the runtime's connections only (none for the embedded engine: it is one process). */
+  backendPids?: (admin: Kysely<Database>) => Promise<number[]>;
+  close(): Promise<void>;
+}
+
+async function measuredRun(
+  engine: Engine,
+  admin: Kysely<Database>,
+  sim: LmsSim,
+  runtime: ChildProcess,
+  counter: { counts(): { statements: number; roundTrips: number } },
+  kind: string,
+  subOf: (n: number) => string,
+) {
+  const writesBefore = await tableWrites(admin);
+  const wal = await walPosition(admin);
+  const q0 = counter.counts();
+  const tool = await cpuMeter(() => [runtime.pid!]);
+  const server = await cpuMeter(engine.serverPids);
+  const backendPids = engine.backendPids;
+  const backends = backendPids ? await cpuMeter(() => backendPids(admin)) : null;
+  const r = await drive(sim, CONCURRENCY, DURATION_MS, subOf);
+  const toolMs = await tool.elapsedMs();
+  const serverMs = await server.elapsedMs();
+  const backendMs = backends ? await backends.elapsedMs() : null;
+  const q1 = counter.counts();
+  const walBytes = await walBytesSince(admin, wal);
+  // Backends publish their row counts within 10 s of going idle.
+  await new Promise((res) => setTimeout(res, 11_000));
+  const writes = writesBetween(writesBefore, await tableWrites(admin));
+  const n = r.samples.length;
+  const totals = r.samples.map((s) => s.total).sort((a, b) => a - b);
+  const per = (x: number) => (x / n).toFixed(2);
+  const label = `${engine.label.padEnd(9)} ${kind.padEnd(10)}`;
+  console.log(
+    `${label} c=${CONCURRENCY} ${(n / r.seconds).toFixed(0).padStart(4)} launches/s  p50 ${pct(totals, 50).toFixed(1)} ms  p95 ${pct(totals, 95).toFixed(1)} ms  p99 ${pct(totals, 99).toFixed(1)} ms  (n=${n}; median hops: login ${median(r.samples.map((s) => s.login)).toFixed(1)}, platform auth ${median(r.samples.map((s) => s.auth)).toFixed(1)}, launch ${median(r.samples.map((s) => s.launch)).toFixed(1)}, landing ${median(r.samples.map((s) => s.landing)).toFixed(1)} ms)` +
+      (r.errors.size ? `  errors: ${JSON.stringify(Object.fromEntries(r.errors))}` : ''),
+  );
+  const rows = writes.reduce((a, w) => a + w.inserted + w.updated + w.deleted, 0);
+  console.log(
+    `${label} per launch: runtime CPU ${per(toolMs)} ms, database CPU ${per(serverMs)} ms${engine.label === 'embedded' ? ' (PGlite process)' : ' (all server processes)'}${backendMs === null ? '' : `, ${per(backendMs)} ms in the runtime's own backends`}; ` +
+      `${per(q1.statements - q0.statements)} statements in ${per(q1.roundTrips - q0.roundTrips)} round trips; ${per(rows)} rows written; ${(walBytes / n).toFixed(0)} WAL bytes`,
+  );
+  console.log(
+    `${label} rows per launch by table: ${writes
+      .slice(0, 8)
+      .map(
+        (w) =>
+          `${w.table.replace(/^public\./, '')} ${[w.inserted && `+${per(w.inserted)}`, w.updated && `~${per(w.updated)}`, w.deleted && `-${per(w.deleted)}`].filter(Boolean).join(' ')}`,
+      )
+      .join(', ')}`,
+  );
+}
+
+async function benchEngine(engine: Engine) {
+  const adminUrl = new URL(engine.url);
+  adminUrl.searchParams.set('application_name', 'tether-bench');
+  const admin = createKysely(adminUrl.toString(), 4);
+  const version = await sql<{ v: string }>`select version() as v`.execute(admin);
+  console.log(`${engine.label}: ${version.rows[0]!.v.split(' on ')[0]}`);
   const sim = await startLmsSim({});
   const port = await freePort();
-  const ws = await connectSim(t.db, sim, port);
+  const ws = await connectSim(admin, sim, port);
+  const counter = await startStatementCounter(engine.url);
   // Flood control off: the load generator is one client by design.
-  const runtime = await startRuntimeProcess(t.url, port, { RATE_LIMIT_LOGIN_PER_MIN: '0', RATE_LIMIT_LAUNCH_PER_MIN: '0', RATE_LIMIT_GRADES_PER_MIN: '0' });
+  const runtimeDbUrl = new URL(counter.url);
+  if (process.env.BENCH_DB_OPTIONS) runtimeDbUrl.searchParams.set('options', process.env.BENCH_DB_OPTIONS);
+  const runtime = await startRuntimeProcess(runtimeDbUrl.toString(), port, { RATE_LIMIT_LOGIN_PER_MIN: '0', RATE_LIMIT_LAUNCH_PER_MIN: '0', RATE_LIMIT_GRADES_PER_MIN: '0' });
   try {
-    await run(sim, 10, 1500); // warm-up: JIT, pools, JWKS cache
-    for (const c of CONCURRENCY) {
-      const r = await run(sim, c, DURATION_MS);
-      console.log(
-        `${label.padEnd(10)} c=${String(c).padEnd(3)} ${r.perSec.toFixed(0).padStart(5)} launches/s  p50 ${r.p50.toFixed(1)} ms  p95 ${r.p95.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  ` +
-          `(n=${r.launches}; median hops: login ${r.hops.login.toFixed(1)}, platform auth ${r.hops.auth.toFixed(1)}, launch ${r.hops.launch.toFixed(1)}, landing ${r.hops.landing.toFixed(1)} ms)` +
-          (Object.keys(r.errors).length ? `  errors: ${JSON.stringify(r.errors)}` : ''),
-      );
-    }
-    const events = await t.db
-      .selectFrom('launch_events')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .executeTakeFirstOrThrow();
-    console.log(`${label.padEnd(10)} rows written: ${events.n} launch events`);
-    await benchPassback(label, t, ws.id, `http://127.0.0.1:${port}`, sim);
+    // Warm-up (JIT, pools, JWKS cache) that also makes the returning learners known.
+    await drive(sim, 10, 2000, (n) => `returning-${n % RETURNING_LEARNERS}`);
+    for (let i = 0; i < RETURNING_LEARNERS; i += 25) await Promise.all(Array.from({ length: 25 }, (_, j) => oneLaunch(sim, `returning-${i + j}`)));
+    await new Promise((res) => setTimeout(res, 11_000)); // the warm-up's row counts published
+    await measuredRun(engine, admin, sim, runtime, counter, 'returning', (n) => `returning-${n % RETURNING_LEARNERS}`);
+    await measuredRun(engine, admin, sim, runtime, counter, 'first', (n) => `first-${n}`);
+    await benchPassback(engine.label, admin, ws.id, `http://127.0.0.1:${port}`, sim);
   } finally {
     runtime.kill('SIGTERM');
     await new Promise((r) => runtime.once('exit', r));
+    await counter.close();
     await sim.close();
   }
+  await benchTimelineLookup(engine.label, admin, ws.id);
+  await admin.destroy();
 }
 
-/**
- * Passback drain: report one graded attempt for each of up to PASSBACK_COUNT distinct
- * learners' launches through the Grades API, then time until the runtime's worker has
- * delivered every score to lms-sim (token requests counted: one per platform + scope set).
- */
-async function benchPassback(label: string, t: TestDatabase, workspaceId: string, runtimeUrl: string, sim: LmsSim) {
-  const count = Number(process.env.BENCH_PASSBACKS ?? 300);
-  const { key } = await createApiKey(t.db, { workspaceId, name: 'bench' });
-  const launches = await sql<{ correlation_id: string }>`
-    select distinct on (lti_sub) correlation_id from launches where status = 'landed' and workspace_id = ${workspaceId} order by lti_sub, created_at limit ${count}`.execute(t.db);
-  const tokensBefore = sim.stats().tokenRequests;
-  const started = performance.now();
-  const queue = launches.rows.map((l, i) => ({ launch: l.correlation_id, attemptId: `bench-${i}`, scorePercent: 50 + (i % 50) }));
-  let posted = 0;
-  await Promise.all(
-    Array.from({ length: 10 }, async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) {
-        const r = await fetch(`${runtimeUrl}/api/v1/grades`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify(item),
-        });
-        await r.arrayBuffer();
-        if (r.status === 202 || r.status === 200) posted++;
-      }
-    }),
-  );
-  const accepted = performance.now();
-  const deadline = accepted + 120_000;
-  let sent = 0;
-  while (performance.now() < deadline) {
-    const row = await t.db
-      .selectFrom('grade_passbacks')
-      .select(sql<number>`count(*) filter (where status = 'sent')::int`.as('n'))
-      .where('workspace_id', '=', workspaceId)
-      .executeTakeFirstOrThrow();
-    sent = row.n;
-    if (sent >= posted) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const done = performance.now();
-  console.log(
-    `${label.padEnd(10)} passback: ${posted} grades accepted in ${((accepted - started) / 1000).toFixed(1)} s (${(posted / ((accepted - started) / 1000)).toFixed(0)}/s); ` +
-      `${sent} delivered to the LMS in ${((done - started) / 1000).toFixed(1)} s (${(sent / ((done - started) / 1000)).toFixed(0)} scores/s), ${sim.stats().tokenRequests - tokensBefore} token request(s), ${sim.scores().length} scores recorded by lms-sim`,
-  );
+async function embeddedEngine(): Promise<Engine> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'embedded-engine.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /url (\S+)/.exec(d.toString());
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`embedded engine exited with ${code}`)));
+  });
+  return {
+    label: 'embedded',
+    url,
+    serverPids: () => [child.pid!],
+    close: async () => {
+      child.stdin!.end();
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function postgresEngine(adminUrl: string): Promise<Engine> {
+  process.env.TETHER_TEST_DATABASE_URL = adminUrl;
+  const t = await createTestDatabase();
+  await t.db.destroy();
+  delete process.env.TETHER_TEST_DATABASE_URL;
+  return {
+    label: 'postgres',
+    url: t.url,
+    serverPids: postgresPids,
+    // Every session on the bench database but this script's own (named `tether-bench`).
+    backendPids: async (admin) =>
+      (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and application_name <> 'tether-bench'`.execute(admin)).rows.map(
+        (r) => r.pid,
+      ),
+    close: t.close,
+  };
 }
 
 const cpu = cpus();
-console.log(`Tether launch benchmark — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
 console.log(
-  `Full round trip = login → lms-sim auth (RS256 sign) → launch (verify, provision, store) → landing; ${DURATION_MS / 1000} s per run; runtime in its own process, sim + load generator in this one.\n`,
+  `Tether launch benchmark — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `Full round trip = login → lms-sim auth (RS256 sign) → launch (verify, provision, store) → landing; ${DURATION_MS / 1000} s per run at concurrency ${CONCURRENCY}; ` +
+    'the runtime and the database each in their own process (CPU from /proc), lms-sim + load generator + statement counter in this one.\n',
 );
 
 const engines = (process.env.BENCH_ENGINES ?? 'embedded,postgres').split(',');
+const adminUrl = process.env.DATABASE_URL;
 delete process.env.TETHER_TEST_DATABASE_URL;
 if (engines.includes('embedded')) {
-  const embedded = await createTestDatabase();
+  const e = await embeddedEngine();
   try {
-    await benchEngine('embedded', embedded);
+    await benchEngine(e);
   } finally {
-    await embedded.close();
+    await e.close();
   }
 }
-if (process.env.DATABASE_URL && engines.includes('postgres')) {
-  process.env.TETHER_TEST_DATABASE_URL = process.env.DATABASE_URL;
-  const pg = await createTestDatabase();
+if (adminUrl && engines.includes('postgres')) {
+  const e = await postgresEngine(adminUrl);
   try {
-    await benchEngine('postgres', pg);
+    await benchEngine(e);
   } finally {
-    await pg.close();
+    await e.close();
   }
-} else {
+} else if (!adminUrl) {
   console.log('\n(set DATABASE_URL to also run against a PostgreSQL server)');
 }

@@ -1,7 +1,7 @@
 // Runtime configuration from the environment, checked once at start.
 import { trustedProxiesSetting } from '@tether/auth/client-address';
 import { DEFAULT_CLOCK_TOLERANCE_SEC, DEFAULT_MAX_AGE_SEC, MAX_CLOCK_TOLERANCE_SEC } from '@tether/crypto';
-import { DEV_RUNTIME_URL, devInsecureHostsSetting, originSetting, parseSettings } from '@tether/lti';
+import { DEV_RUNTIME_URL, devInsecureHostsSetting, originSetting, parseSettings, preparedStatementsSetting } from '@tether/lti';
 import { z } from 'zod';
 
 /** A 5-field cron expression (UTC), or `off`. */
@@ -22,6 +22,7 @@ const envSchema = z.object({
   TETHER_DATA_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  DB_PREPARED_STATEMENTS: preparedStatementsSetting,
   /** Seconds between OIDC login and launch before the state expires. */
   LOGIN_STATE_TTL_SEC: z.coerce.number().int().min(30).max(3600).default(600),
   CLOCK_SKEW_SEC: z.coerce.number().int().min(0).max(MAX_CLOCK_TOLERANCE_SEC).default(DEFAULT_CLOCK_TOLERANCE_SEC),

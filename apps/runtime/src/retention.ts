@@ -2,7 +2,7 @@
 // go (a flood of unanswered logins leaves nothing behind), and launches and their timelines are
 // kept for RETENTION_DAYS. pg-boss runs one tick per schedule across all nodes; each tick
 // deletes in bounded batches until nothing is left or the tick's budget is spent.
-import { type Database, type Kysely, pruneLaunchEvents, pruneLaunches, pruneLearnerCodes, pruneLoginStates } from '@tether/db';
+import { type Database, type Kysely, pruneLaunchEvents, pruneLaunches, pruneLoginStates } from '@tether/db';
 import { createQueueWorker, type JobQueue, RETENTION_QUEUE_NAME } from '@tether/queue';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from './config.js';
@@ -14,7 +14,6 @@ const MAX_BATCHES_PER_TICK = 100;
 
 interface RetentionResult {
   loginStates: number;
-  learnerCodes: number;
   launchEvents: number;
   launches: number;
 }
@@ -50,7 +49,6 @@ export async function startRetention(opts: {
     const historyBefore = new Date(now.getTime() - config.RETENTION_DAYS * 86_400_000);
     const result = {
       loginStates: await drain(() => pruneLoginStates(db, new Date(now.getTime() - LOGIN_STATE_GRACE_MS))),
-      learnerCodes: await drain(() => pruneLearnerCodes(db, now)),
       launchEvents: await drain(() => pruneLaunchEvents(db, historyBefore)),
       launches: await drain(() => pruneLaunches(db, historyBefore)),
     };

@@ -36,21 +36,31 @@ function learnerCookie(res: Response) {
   return { pair: pair!, attrs: map };
 }
 
+/** The landing code's two parts: the (consumed) login state it rides on, and the secret. */
+const partsOf = (location: string) => {
+  const [state, secret] = codeOf(location).split('.');
+  return { state: state!, secret: secret! };
+};
+
 async function writes() {
-  const n = async (table: 'launches' | 'launch_events' | 'learner_codes') =>
-    (await h.t.db.selectFrom(table).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
-  return { people: await counts(h), launches: await n('launches'), events: await n('launch_events'), codes: await n('learner_codes') };
+  const n = async (table: 'launches' | 'launch_events') => (await h.t.db.selectFrom(table).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
+  const codes = await h.t.db.selectFrom('login_states').select(sql<number>`count(*)::int`.as('n')).where('landing_code_hash', 'is not', null).executeTakeFirstOrThrow();
+  return { people: await counts(h), launches: await n('launches'), events: await n('launch_events'), codes: codes.n };
 }
 
 describe('the learner landing (H-D: no bearer token in URLs)', () => {
-  it('the landing URL carries no session token: only a one-time code, stored as its SHA-256', async () => {
+  it('the landing URL carries no session token: only a one-time code on the consumed login state, stored as its SHA-256', async () => {
     const location = await landed();
-    expect(location).toMatch(/^\/learn\?code=[A-Za-z0-9_-]{43}$/);
+    expect(location).toMatch(/^\/learn\?code=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
     expect(location).not.toMatch(/session=|eyJ/);
-    const code = codeOf(location);
-    const row = await h.t.db.selectFrom('learner_codes').selectAll().where('code_hash', '=', sha256(code)).executeTakeFirstOrThrow();
-    expect(row.code_hash).not.toContain(code);
-    expect(row.expires_at.getTime() - Date.now()).toBeLessThanOrEqual(60_000);
+    const { state, secret } = partsOf(location);
+    const row = await h.t.db.selectFrom('login_states').selectAll().where('state', '=', state).executeTakeFirstOrThrow();
+    expect(row.consumed_at).not.toBeNull();
+    expect(row.landing_code_hash).toBe(sha256(secret));
+    expect(JSON.stringify(row)).not.toContain(secret);
+    // What the session will hold, with the learner the completion statement resolved.
+    expect(row.landing).toMatchObject({ name: 'Ada Lovelace', instructor: '0' });
+    expect(row.landing?.user).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('the code works once: the second use is refused and nothing is provisioned again', async () => {
@@ -70,11 +80,8 @@ describe('the learner landing (H-D: no bearer token in URLs)', () => {
 
   it('an expired code is refused (and writes nothing)', async () => {
     const location = await landed();
-    await h.t.db
-      .updateTable('learner_codes')
-      .set({ expires_at: sql`now() - interval '1 second'` })
-      .where('code_hash', '=', sha256(codeOf(location)))
-      .execute();
+    // The code is good for 60 s after the launch completed.
+    await h.t.db.updateTable('login_states').set({ consumed_at: sql`now() - interval '61 seconds'` }).where('state', '=', partsOf(location).state).execute();
     const before = await writes();
     const res = await get(location);
     expect(res.status).toBe(401);
@@ -84,7 +91,17 @@ describe('the learner landing (H-D: no bearer token in URLs)', () => {
   });
 
   it('a forged or malformed code is refused', async () => {
-    for (const path of ['/learn?code=forged', `/learn?code=${'A'.repeat(43)}`, '/learn?code=', '/learn?session=eyJhbGciOiJIUzI1NiJ9.e30.x']) {
+    const real = partsOf(await landed());
+    for (const path of [
+      '/learn?code=forged',
+      `/learn?code=${'A'.repeat(43)}`,
+      `/learn?code=${'A'.repeat(43)}.${'B'.repeat(43)}`,
+      // the right login state with a made-up secret, and the right secret on another state
+      `/learn?code=${real.state}.${'B'.repeat(43)}`,
+      `/learn?code=${'A'.repeat(43)}.${real.secret}`,
+      '/learn?code=',
+      '/learn?session=eyJhbGciOiJIUzI1NiJ9.e30.x',
+    ]) {
       const res = await get(path);
       expect(res.status, path).toBe(401);
       expect(res.headers.get('x-tether-error'), path).toMatch(/^state_(expired|unknown)$/);

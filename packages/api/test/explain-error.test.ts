@@ -1,5 +1,6 @@
 // The troubleshooting timeline explains every recorded error code from the one catalogue —
 // the grade and roster codes too, in the same words as the grade box on the same page.
+import { appendEvents } from '@tether/db';
 import { explain } from '@tether/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Caller, callerFor, createTestWorkspace, type Env, insertLaunch, setupEnv, validPlatform } from './helpers.js';
@@ -19,26 +20,15 @@ beforeAll(async () => {
   admin = await callerFor(env, w.adminId);
   const platformId = (await admin.platforms.createManual(validPlatform('explain'))).id;
   await insertLaunch(env.db, { workspaceId: w.id, correlationId: CORRELATION_ID, status: 'landed', platformId });
-  const event = (step: string, outcome: 'ok' | 'error', code: string | null) => ({
-    correlation_id: CORRELATION_ID,
-    workspace_id: w.id,
-    step,
-    outcome,
-    error_code: code,
-    duration_ms: null,
-    details: JSON.stringify({}),
-  });
-  await env.db
-    .insertInto('launch_events')
-    .values([
-      event('land', 'ok', null),
-      event('grade_failed', 'error', 'ags_scope_missing'),
-      event('grade_failed', 'error', 'ags_not_available'),
-      event('roster_sync', 'error', 'nrps_unavailable'),
-      event('picker', 'error', 'deep_link_already_sent'),
-      event('registration_request', 'error', 'registration_rejected'),
-    ])
-    .execute();
+  const event = (step: string, outcome: 'ok' | 'error', code: string | null) => ({ step, outcome, error_code: code });
+  await appendEvents(env.db, CORRELATION_ID, w.id, [
+    event('land', 'ok', null),
+    event('grade_failed', 'error', 'ags_scope_missing'),
+    event('grade_failed', 'error', 'ags_not_available'),
+    event('roster_sync', 'error', 'nrps_unavailable'),
+    event('picker', 'error', 'deep_link_already_sent'),
+    event('registration_request', 'error', 'registration_rejected'),
+  ]);
 });
 afterAll(async () => env?.close());
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendEvents } from '@tether/db';
 import { explain } from '@tether/errors';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,21 +21,12 @@ const events = (
   workspaceId: string | null,
   list: Array<{ step: string; outcome: 'ok' | 'error' | 'info'; code?: string; ms?: number; details?: object; at: Date }>,
 ) =>
-  env.db
-    .insertInto('launch_events')
-    .values(
-      list.map((e) => ({
-        correlation_id: correlationId,
-        workspace_id: workspaceId,
-        step: e.step,
-        outcome: e.outcome,
-        error_code: e.code ?? null,
-        duration_ms: e.ms ?? null,
-        details: JSON.stringify(e.details ?? {}),
-        created_at: e.at,
-      })),
-    )
-    .execute();
+  appendEvents(
+    env.db,
+    correlationId,
+    workspaceId,
+    list.map((e) => ({ step: e.step, outcome: e.outcome, error_code: e.code ?? null, duration_ms: e.ms ?? null, details: { ...(e.details ?? {}) }, at: e.at })),
+  );
 
 beforeAll(async () => {
   env = await setupEnv();

@@ -1,4 +1,4 @@
-import { decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createOneTimeTokens, deriveKey } from '../src/index.js';
 import { OTHER_SECRET, rejection, SECRET } from './helpers/fixtures.js';
@@ -58,6 +58,23 @@ describe('one-time tokens', () => {
       .setExpirationTime('1h')
       .sign(key);
     expect((await rejection(ott.verify(otherTyp, { purpose: 'p' }))).code).toBe('one_time_token_invalid');
+  });
+
+  it('is a standard compact HS256 JWS: jose verifies ours, and we verify one jose signed with the same key and type', async () => {
+    const key = deriveKey(SECRET, 'one-time-token');
+    const { token } = await ott.sign({ purpose: 'p', data: { a: 'b' }, ttlSec: 60 });
+    const { payload, protectedHeader } = await jwtVerify(token, key, { algorithms: ['HS256'], typ: 'tether-ott+jwt', issuer: 'tether' });
+    expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'tether-ott+jwt' });
+    expect(payload).toMatchObject({ purpose: 'p', data: { a: 'b' } });
+
+    const theirs = await new SignJWT({ purpose: 'p', data: { c: 'd' } })
+      .setProtectedHeader({ alg: 'HS256', typ: 'tether-ott+jwt' })
+      .setIssuer('tether')
+      .setJti('j-1')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(key);
+    expect(await ott.verify(theirs, { purpose: 'p' })).toMatchObject({ jti: 'j-1', data: { c: 'd' } });
   });
 
   it('rejects a token issued for another purpose', async () => {

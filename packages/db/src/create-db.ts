@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { resolveDataDir } from './data-dir.js';
 import { ensureEmbeddedServer } from './embedded.js';
+import { preparingPool } from './prepared-statements.js';
 import type { Database } from './schema.js';
 
 // Return int8 (bigserial ids, counts) as strings but timestamps as Date: pg's defaults.
@@ -24,20 +25,22 @@ export interface CreateDbOptions {
   url: string | undefined;
   dataDir?: string;
   poolSize?: number;
+  /** Server-side prepared statements (default on for PostgreSQL; off behind PgBouncer < 1.21 in transaction mode). Never for the embedded engine. */
+  preparedStatements?: boolean;
   log?: (line: string) => void;
 }
 
-export function createKysely(url: string, poolSize = 10): Kysely<Database> {
+export function createKysely(url: string, poolSize = 10, opts: { preparedStatements?: boolean } = {}): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
   // An idle client error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: opts.preparedStatements ? preparingPool(pool) : pool }) });
 }
 
 export async function createDb(opts: CreateDbOptions): Promise<DbHandle> {
   const url = opts.url || undefined;
   if (url) {
-    const db = createKysely(url, opts.poolSize);
+    const db = createKysely(url, opts.poolSize, { preparedStatements: opts.preparedStatements ?? true });
     return { db, url, engine: 'postgres', close: () => db.destroy() };
   }
   const server = await ensureEmbeddedServer(opts.dataDir ?? resolveDataDir(), opts.log);

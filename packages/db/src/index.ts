@@ -10,7 +10,6 @@ export * from './repos/audit.js';
 export * from './repos/complete-launch.js';
 export * from './repos/launch-views.js';
 export * from './repos/launches.js';
-export * from './repos/learner-codes.js';
 export * from './repos/passback-delivery.js';
 export * from './repos/passback-lists.js';
 export * from './repos/passback-records.js';

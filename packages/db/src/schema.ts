@@ -183,6 +183,10 @@ export interface LoginStatesTable {
   consumed_at: NullableTimestamp;
   /** The login's timeline events, kept on this one row until the platform answers (then they join the launch's). */
   login_events: ColumnType<StoredEvent[], string | undefined, string>;
+  /** SHA-256 of the single-use landing code the completed launch handed out; cleared when redeemed. */
+  landing_code_hash: ColumnType<string | null, never, string | null>;
+  /** What the learner session holds, written with the code by the completion statement. */
+  landing: ColumnType<Record<string, string> | null, never, string | null>;
 }
 
 /** A timeline event as a login state keeps it (compact; the launch_events row shape without ids). */
@@ -224,6 +228,16 @@ export interface LaunchesTable {
   deep_link_responded_at: NullableTimestamp;
 }
 
+/** The timeline as stored: one row per write, its events as one compact JSON array. */
+export interface LaunchTimelineTable {
+  id: Generated<string>;
+  correlation_id: string;
+  workspace_id: string | null;
+  created_at: Generated<Date>;
+  events: ColumnType<StoredEvent[], string, never>;
+}
+
+/** The timeline one event per row: a read-only view over launch_timeline. */
 export interface LaunchEventsTable {
   id: Generated<string>;
   correlation_id: string;
@@ -361,14 +375,6 @@ export interface AuditLogTable {
   created_at: Generated<Date>;
 }
 
-/** A landing code (its SHA-256 only) and the learner session it stands for, until redeemed once or expired. */
-export interface LearnerCodesTable {
-  code_hash: string;
-  session_token: string;
-  expires_at: Date;
-  created_at: Generated<Date>;
-}
-
 export interface Database {
   workspaces: WorkspacesTable;
   users: UsersTable;
@@ -385,6 +391,7 @@ export interface Database {
   tool_keys: ToolKeysTable;
   login_states: LoginStatesTable;
   launches: LaunchesTable;
+  launch_timeline: LaunchTimelineTable;
   launch_events: LaunchEventsTable;
   attempts: AttemptsTable;
   grade_passbacks: GradePassbacksTable;
@@ -393,7 +400,6 @@ export interface Database {
   context_memberships: ContextMembershipsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
-  learner_codes: LearnerCodesTable;
 }
 
 export type Workspace = Selectable<WorkspacesTable>;
@@ -408,7 +414,6 @@ export type LoginState = Selectable<LoginStatesTable>;
 export type NewLoginState = Insertable<LoginStatesTable>;
 export type Launch = Selectable<LaunchesTable>;
 export type LaunchEvent = Selectable<LaunchEventsTable>;
-export type NewLaunchEvent = Insertable<LaunchEventsTable>;
 export type Membership = Selectable<MembershipsTable>;
 export type LtiIdentity = Selectable<LtiIdentitiesTable>;
 export type ApiKey = Selectable<ApiKeysTable>;

@@ -37,7 +37,7 @@ async function createServerDatabase(adminUrl: string, migrate: boolean, poolSize
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = createKysely(url.toString(), poolSize);
+  const db = createKysely(url.toString(), poolSize, { preparedStatements: true });
   if (migrate) await migrateToLatest(db);
   return {
     db,

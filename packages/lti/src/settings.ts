@@ -35,3 +35,12 @@ export function parseSettings<S extends z.ZodType>(schema: S, env: Record<string
   const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
   throw new Error(`Invalid ${what}:\n${lines}`);
 }
+
+/**
+ * `DB_PREPARED_STATEMENTS`: server-side prepared statements on PostgreSQL (default on); `false`
+ * behind a pooler that cannot keep them per connection (PgBouncer < 1.21, transaction mode).
+ */
+export const preparedStatementsSetting = z
+  .enum(['true', 'false'])
+  .default('true')
+  .transform((v) => v === 'true');

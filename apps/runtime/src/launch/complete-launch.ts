@@ -39,7 +39,17 @@ export function launchDetailsOf(r: LaunchRecord): LaunchDetails {
 export async function completeLaunch(
   deps: RuntimeDeps,
   timeline: Timeline,
-  input: { entry: PlatformEntry; record: LaunchRecord; state: string; learnDeployment: boolean; target: LaunchTarget },
+  input: {
+    entry: PlatformEntry;
+    record: LaunchRecord;
+    state: string;
+    /** The launch row's id, chosen before the statement (the landing session names it). */
+    launchId: string;
+    /** A scenario landing's single-use code and session contents, left on the consumed state. */
+    landing?: { codeHash: string; session: Record<string, string> };
+    learnDeployment: boolean;
+    target: LaunchTarget;
+  },
 ): Promise<CompletedLaunch> {
   const { platform } = input.entry;
   const r = input.record;
@@ -51,6 +61,8 @@ export async function completeLaunch(
   ];
   const result = await completeLaunchRecord(deps.db, {
     correlationId: timeline.correlationId,
+    launchId: input.launchId,
+    ...(input.landing ? { landing: input.landing } : {}),
     state: input.state,
     clientId: platform.client_id,
     user: {

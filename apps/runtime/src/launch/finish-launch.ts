@@ -2,6 +2,7 @@
 // statement), then hand the browser on — to the learner landing with a one-time code for its
 // signed session, or to the deep-linking picker with a signed picker session.
 
+import { randomUUID } from 'node:crypto';
 import type { Scenario } from '@tether/db';
 import { type DeepLinkingClaims, isInstructor, isLtiError, type LaunchRecord } from '@tether/lti';
 import type { Context } from 'hono';
@@ -10,7 +11,7 @@ import { signPickerSession } from '../deep-linking/session.js';
 import type { RuntimeDeps } from '../deps.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import { fail } from '../respond.js';
-import { issueLearnerLanding } from '../routes/learn.js';
+import { prepareLearnerLanding } from '../routes/learn.js';
 import { frameAncestorsOf } from '../security.js';
 import type { Timeline } from '../timeline.js';
 import { type CompletedLaunch, completeLaunch } from './complete-launch.js';
@@ -32,12 +33,28 @@ export interface FinishInput {
 export async function finishLaunch(c: Context, deps: RuntimeDeps, timeline: Timeline, input: FinishInput): Promise<Response> {
   const { platform } = input.entry;
   const { next, record } = input;
+  const launchId = randomUUID();
+  // A scenario landing's code and session contents are written by the completion statement itself.
+  const landing =
+    next.kind === 'scenario'
+      ? prepareLearnerLanding(input.state, {
+          launch: launchId,
+          workspace: platform.workspace_id,
+          cid: timeline.correlationId,
+          scenario: next.scenario.id,
+          context: record.contextTitle ?? '',
+          instructor: isInstructor(record.roles) ? '1' : '0',
+          frame: frameAncestorsOf(platform, [record.returnUrl]),
+        })
+      : undefined;
   let done: CompletedLaunch;
   try {
     done = await completeLaunch(deps, timeline, {
       entry: input.entry,
       record,
       state: input.state,
+      launchId,
+      landing: landing?.landing,
       learnDeployment: input.learnDeployment,
       target: next.kind === 'scenario' ? { kind: 'scenario', scenarioId: next.scenario.id, slug: next.scenario.slug } : { kind: 'picker', summary: pickerSummary(next.settings) },
     });
@@ -69,18 +86,7 @@ export async function finishLaunch(c: Context, deps: RuntimeDeps, timeline: Time
     return c.redirect(`${PICKER_PATH}?session=${encodeURIComponent(session)}`, 303);
   }
 
-  // No token in the URL: the landing trades a one-time code for the session (routes/learn.ts).
-  const location = await issueLearnerLanding(deps, {
-    launch: done.launchId,
-    user: done.userId,
-    workspace: platform.workspace_id,
-    cid: timeline.correlationId,
-    scenario: next.scenario.id,
-    name: done.displayName,
-    context: record.contextTitle ?? '',
-    instructor: isInstructor(record.roles) ? '1' : '0',
-    frame: frameAncestorsOf(platform, [record.returnUrl]),
-  });
+  // No token in the URL: the landing trades the one-time code for the session (routes/learn.ts).
   deps.logger.info({ correlationId: timeline.correlationId, launchId: done.launchId, instructor: isInstructor(record.roles) }, 'launch landed');
-  return c.redirect(location, 303);
+  return c.redirect(landing!.location, 303);
 }

@@ -1,12 +1,13 @@
-// Hop 5 — the learner's landing. No bearer token ever travels in a URL: the launch stores a
-// random, single-use code (its SHA-256 only; 60 s) for the signed learner session and
-// redirects to `/learn?code=…`. The landing redeems the code with one atomic delete, sets the
-// session as an HttpOnly, partitioned cookie (path /learn) and renders the page on that same
-// response — so the first view works even where the browser keeps no cookie in an LMS frame
-// (Safari) — then replaces the URL with a clean `/learn`. `GET /learn` reads the cookie.
+// Hop 5 — the learner's landing. No bearer token ever travels in a URL: the launch's
+// completion statement leaves a random, single-use code (its SHA-256 only; 60 s) and the
+// session's contents on the consumed login state, and the launch redirects to
+// `/learn?code=<state>.<code>`. The landing redeems the code with one atomic update, signs the
+// session, sets it as an HttpOnly, partitioned cookie (path /learn) and renders the page on
+// that same response — so the first view works even where the browser keeps no cookie in an
+// LMS frame (Safari) — then replaces the URL with a clean `/learn`. `GET /learn` reads the cookie.
 
 import { isCryptoError } from '@tether/crypto';
-import { issueLearnerCode, redeemLearnerCode } from '@tether/db';
+import { redeemLandingCode } from '@tether/db';
 import type { Context } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
 import { z } from 'zod';
@@ -36,15 +37,19 @@ const learnerSessionSchema = z.object({
 });
 export type LearnerSession = z.input<typeof learnerSessionSchema>;
 
-/** 32 random bytes, base64url: what `randomToken()` mints. */
-const codeSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+/** The login state, a dot, and 32 random bytes — base64url, as `randomToken()` mints both. */
+const codeSchema = z.string().regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
 
-/** The launch's last step: sign the session, store a code for it, and return where the browser goes. */
-export async function issueLearnerLanding(deps: RuntimeDeps, session: LearnerSession): Promise<string> {
-  const { token } = await deps.tokens.sign({ purpose: LEARNER_SESSION_PURPOSE, data: { ...session }, ttlSec: deps.config.LEARNER_SESSION_TTL_SEC });
+/** What the launch knows of the session before its completion statement adds the learner (`user`, `name`). */
+export type LandingSession = Omit<LearnerSession, 'user' | 'name'>;
+
+/**
+ * The launch's half of the landing: a fresh code for the completion statement to leave on the
+ * consumed login state (hash only) with the session's contents, and where the browser goes.
+ */
+export function prepareLearnerLanding(state: string, session: LandingSession): { landing: { codeHash: string; session: Record<string, string> }; location: string } {
   const code = randomToken(32);
-  await issueLearnerCode(deps.db, { codeHash: hashCode(code), sessionToken: token, expiresAt: new Date(Date.now() + LEARNER_CODE_TTL_SEC * 1000) });
-  return `${LEARN_PATH}?code=${code}`;
+  return { landing: { codeHash: hashCode(code), session: { ...session, frame: session.frame ?? SELF_FRAME_ANCESTORS } }, location: `${LEARN_PATH}?code=${state}.${code}` };
 }
 
 type Refusal = { code: 'state_expired' | 'state_unknown'; note: string };
@@ -53,24 +58,27 @@ export function learnHandler(deps: RuntimeDeps) {
   return async (c: Context): Promise<Response> => {
     const codeParam = c.req.query('code');
     let token: string | undefined;
+    let verified: { data: Record<string, string>; expiresAt: Date };
     if (codeParam !== undefined) {
-      // A used, expired or made-up code: refused alike (the delete cannot tell them apart).
+      // A used, expired or made-up code: refused alike (the update cannot tell them apart).
       const code = codeSchema.safeParse(codeParam);
-      token = code.success ? await redeemLearnerCode(deps.db, hashCode(code.data)) : undefined;
-      if (!token) return refuse({ code: 'state_expired', note: 'the landing code is used, expired or unknown' });
+      const [state, secret] = code.success ? code.data.split('.') : [];
+      const data = state && secret ? await redeemLandingCode(deps.db, state, hashCode(secret), LEARNER_CODE_TTL_SEC) : undefined;
+      if (!data) return refuse({ code: 'state_expired', note: 'the landing code is used, expired or unknown' });
+      const signed = await deps.tokens.sign({ purpose: LEARNER_SESSION_PURPOSE, data, ttlSec: deps.config.LEARNER_SESSION_TTL_SEC });
+      token = signed.token;
+      verified = { data, expiresAt: signed.expiresAt };
     } else {
       token = getCookie(c, LEARNER_COOKIE);
       if (!token) return refuse({ code: 'state_expired', note: 'this browser holds no learner session (ended, or its cookies are blocked in this frame)' });
-    }
-
-    let verified: { data: Record<string, string>; expiresAt: Date };
-    try {
-      verified = await deps.tokens.verify(token, { purpose: LEARNER_SESSION_PURPOSE });
-    } catch (e) {
-      if (!isCryptoError(e)) throw e;
-      return refuse(
-        e.code === 'one_time_token_expired' ? { code: 'state_expired', note: 'the learner session expired' } : { code: 'state_unknown', note: 'the learner session is invalid' },
-      );
+      try {
+        verified = await deps.tokens.verify(token, { purpose: LEARNER_SESSION_PURPOSE });
+      } catch (e) {
+        if (!isCryptoError(e)) throw e;
+        return refuse(
+          e.code === 'one_time_token_expired' ? { code: 'state_expired', note: 'the learner session expired' } : { code: 'state_unknown', note: 'the learner session is invalid' },
+        );
+      }
     }
     const parsed = learnerSessionSchema.safeParse(verified.data);
     if (!parsed.success) return refuse({ code: 'state_unknown', note: 'the learner session is invalid' });

@@ -1,17 +1,21 @@
 // The end of every valid launch — a scenario landing or the deep-linking picker, over the
 // cookie or the platform-storage path — in ONE statement: consume the login state (single
 // use), refresh or create the learner (user, LTI identity, Member membership), learn the
-// deployment, mark the launch landed and append its events. Every write is gated on the
-// state being consumed by this statement, so a replay (on any node) writes nothing.
+// deployment, mark the launch landed and append its events (one timeline row), and — for a
+// scenario landing — leave the single-use landing code on the consumed state. Every write is
+// gated on the state being consumed by this statement, so a replay (on any node) writes nothing.
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
+import { compiledOnce } from '../compiled-once.js';
 import { isUniqueViolation } from '../errors.js';
 import type { Database } from '../schema.js';
-import { consumeLoginState, type EventInput, eventValues, type LaunchDetails } from './launches.js';
+import { consumeLoginState, type EventInput, type LaunchDetails, storedEvents } from './launches.js';
 import { displayNameOf, type LtiUserInput } from './provisioning.js';
 
 export interface LaunchCompletion {
   correlationId: string;
+  /** The launch row's id, chosen by the caller so the learner session can name it before the statement runs. */
+  launchId: string;
   /** The login state this launch proves; consumed here, whatever path led here. */
   state: string;
   /** The registration's client ID, for the launch row. */
@@ -22,6 +26,11 @@ export interface LaunchCompletion {
   launch: LaunchDetails & { scenario_id: string | null };
   /** Events of this request; a `provisioning` event gets `created` filled in by the statement. */
   events: EventInput[];
+  /**
+   * A scenario landing's single-use code (its hash) and what the learner session will hold;
+   * stored on the consumed login state with the learner's user id (`user`) and display name (`name`) added.
+   */
+  landing?: { codeHash: string; session: Record<string, string> };
 }
 
 export type CompletionResult = { ok: true; launchId: string; userId: string; created: boolean; displayName: string } | { ok: false; reason: 'replayed' };
@@ -41,9 +50,6 @@ const LAUNCH_DETAIL_COLUMNS = [
   'nrps_memberships_url',
 ] as const satisfies readonly (keyof LaunchDetails)[];
 
-/** One launch detail as a typed SQL value (arrays as text[]). */
-const detailValue = (d: LaunchDetails, k: (typeof LAUNCH_DETAIL_COLUMNS)[number]) => (k === 'roles' || k === 'ags_scopes' ? sql`${d[k]}::text[]` : sql`${d[k]}`);
-
 export async function completeLaunchRecord(db: Kysely<Database>, c: LaunchCompletion): Promise<CompletionResult> {
   try {
     return await completeOnce(db, c);
@@ -55,24 +61,71 @@ export async function completeLaunchRecord(db: Kysely<Database>, c: LaunchComple
   }
 }
 
-async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<CompletionResult> {
-  const u = c.user;
-  const displayName = displayNameOf(u);
-  const newUserId = randomUUID();
-  const profile = { name: u.name ?? null, given_name: u.givenName ?? null, family_name: u.familyName ?? null, email: u.email ?? null, platform_id: u.platformId };
-  const row = await db
-    .with('existing', (q) => q.selectFrom('lti_identities').select('user_id').where('workspace_id', '=', u.workspaceId).where('issuer', '=', u.issuer).where('sub', '=', u.sub))
+/** The completion's values, flat: the statement below is built once with placeholders for them. */
+interface CompletionParams extends Record<string, unknown> {
+  workspaceId: string;
+  platformId: string;
+  issuer: string;
+  sub: string;
+  state: string;
+  landingHash: string | null;
+  landingSession: string | null;
+  newUserId: string;
+  newUserEmail: string;
+  displayName: string;
+  name: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  email: string | null;
+  learnDeployment: string | null;
+  launchId: string;
+  correlationId: string;
+  clientId: string;
+  scenarioId: string | null;
+  /** …and one `d_<column>` value per launch detail column. */
+  events: string;
+  /** Where the provisioning event's `created` goes in `events` (jsonb_set path), or null. */
+  provisioningPath: string | null;
+}
+
+const completionStatement = compiledOnce((db, p: CompletionParams) =>
+  db
+    .with('existing', (q) => q.selectFrom('lti_identities').select('user_id').where('workspace_id', '=', p.workspaceId).where('issuer', '=', p.issuer).where('sub', '=', p.sub))
     // A failure uses the state up too, so a consumed state here means no other outcome exists.
-    .with('consumed', (q) => consumeLoginState(q, c.state).returning('state'))
+    .with('consumed', (q) =>
+      consumeLoginState(q, p.state, {
+        codeHash: p.landingHash,
+        session: sql`case when ${p.landingSession}::jsonb is null then null
+          else ${p.landingSession}::jsonb || jsonb_build_object('user', coalesce((select user_id from existing), ${p.newUserId}::text), 'name', ${p.displayName}::text) end`,
+      }).returning('state'),
+    )
     .with('ident', (q) =>
       q
+        .selectFrom('existing')
+        .select('user_id')
+        .where(({ exists, selectFrom }) => exists(selectFrom('consumed').select('state'))),
+    )
+    // A returning learner's profile is written only when the LMS tells something new: most
+    // launches change nothing, and an unchanged row is not rewritten (nor its indexes).
+    .with('profile_update', (q) =>
+      q
         .updateTable('lti_identities')
-        .set({ ...profile, status: 'active', updated_at: sql`now()` })
-        .where('workspace_id', '=', u.workspaceId)
-        .where('issuer', '=', u.issuer)
-        .where('sub', '=', u.sub)
-        .where(({ exists, selectFrom }) => exists(selectFrom('consumed').select('state')))
-        .returning('user_id'),
+        .set({
+          name: p.name,
+          given_name: p.givenName,
+          family_name: p.familyName,
+          email: p.email,
+          platform_id: sql`${p.platformId}::uuid`,
+          status: sql`'active'`,
+          updated_at: sql`now()`,
+        })
+        .where('workspace_id', '=', p.workspaceId)
+        .where('issuer', '=', p.issuer)
+        .where('sub', '=', p.sub)
+        .where(({ exists, selectFrom }) => exists(selectFrom('ident').select('user_id')))
+        .where(
+          sql<boolean>`(name, given_name, family_name, email, platform_id, status) is distinct from (${p.name}::text, ${p.givenName}::text, ${p.familyName}::text, ${p.email}::text, ${p.platformId}::uuid, 'active')`,
+        ),
     )
     // A new learner. The users row is the auth library's; LMS users never sign in with a
     // password, and the LMS email stays on the identity (an LMS must not be able to claim an
@@ -81,19 +134,9 @@ async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<
       q
         .insertInto('users')
         .columns(['id', 'name', 'email', 'email_verified', 'image', 'created_at', 'updated_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('consumed')
-            .select([
-              sql<string>`${newUserId}`.as('id'),
-              sql<string>`${displayName}`.as('name'),
-              sql<string>`${`${newUserId}@lti.invalid`}`.as('email'),
-              sql<boolean>`false`.as('email_verified'),
-              sql<null>`null`.as('image'),
-              sql<Date>`now()`.as('created_at'),
-              sql<Date>`now()`.as('updated_at'),
-            ])
-            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('existing').select('user_id')))),
+        .expression(
+          sql`select ${p.newUserId}::text, ${p.displayName}::text, ${p.newUserEmail}::text, false, null, now(), now()
+              from consumed where not exists (select 1 from existing)`,
         )
         .returning('id'),
     )
@@ -103,20 +146,9 @@ async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<
       q
         .insertInto('lti_identities')
         .columns(['workspace_id', 'user_id', 'issuer', 'sub', 'name', 'given_name', 'family_name', 'email', 'platform_id'])
-        .expression((eb) =>
-          eb
-            .selectFrom('new_user')
-            .select([
-              sql<string>`${u.workspaceId}::uuid`.as('workspace_id'),
-              'new_user.id as user_id',
-              sql<string>`${u.issuer}`.as('issuer'),
-              sql<string>`${u.sub}`.as('sub'),
-              sql<string | null>`${profile.name}`.as('name'),
-              sql<string | null>`${profile.given_name}`.as('given_name'),
-              sql<string | null>`${profile.family_name}`.as('family_name'),
-              sql<string | null>`${profile.email}`.as('email'),
-              sql<string>`${u.platformId}::uuid`.as('platform_id'),
-            ]),
+        .expression(
+          sql`select ${p.workspaceId}::uuid, new_user.id, ${p.issuer}::text, ${p.sub}::text, ${p.name}::text, ${p.givenName}::text, ${p.familyName}::text, ${p.email}::text, ${p.platformId}::uuid
+              from new_user`,
         )
         .returning('user_id'),
     )
@@ -124,46 +156,37 @@ async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<
       q
         .insertInto('memberships')
         .columns(['workspace_id', 'user_id', 'role', 'joined_via'])
-        .expression((eb) =>
-          eb
-            .selectFrom('new_ident')
-            .select([sql<string>`${u.workspaceId}::uuid`.as('workspace_id'), 'new_ident.user_id', sql<'member'>`'member'`.as('role'), sql<'lti'>`'lti'`.as('joined_via')]),
-        ),
+        .expression(sql`select ${p.workspaceId}::uuid, new_ident.user_id, 'member', 'lti' from new_ident`),
     )
     .with('dep', (q) =>
       q
         .insertInto('deployments')
         .columns(['platform_id', 'deployment_id', 'source'])
-        .expression((eb) =>
-          eb
-            .selectFrom('consumed')
-            .select([sql<string>`${u.platformId}::uuid`.as('platform_id'), sql<string>`${c.learnDeployment ?? ''}`.as('deployment_id'), sql<'launch'>`'launch'`.as('source')])
-            .where(sql<boolean>`${c.learnDeployment !== null}`),
-        )
+        .expression(sql`select ${p.platformId}::uuid, ${p.learnDeployment}::text, 'launch' from consumed where ${p.learnDeployment}::text is not null`)
         .onConflict((oc) => oc.columns(['platform_id', 'deployment_id']).doNothing()),
     )
     // The launch row is born landed (a login writes none).
     .with('l', (q) =>
       q
         .insertInto('launches')
-        .columns(['correlation_id', 'workspace_id', 'platform_id', 'issuer', 'client_id', ...LAUNCH_DETAIL_COLUMNS, 'scenario_id', 'user_id', 'status', 'completed_at'])
+        .columns(['id', 'correlation_id', 'workspace_id', 'platform_id', 'issuer', 'client_id', ...LAUNCH_DETAIL_COLUMNS, 'scenario_id', 'user_id', 'status', 'completed_at'])
         .expression(
-          sql`select ${c.correlationId}, ${u.workspaceId}::uuid, ${u.platformId}::uuid, ${u.issuer}, ${c.clientId}, ${sql.join(
-            LAUNCH_DETAIL_COLUMNS.map((k) => detailValue(c.launch, k)),
-          )}, ${c.launch.scenario_id}::uuid, coalesce((select user_id from ident), (select user_id from new_ident)), 'landed', now()
+          sql`select ${p.launchId}::uuid, ${p.correlationId}::text, ${p.workspaceId}::uuid, ${p.platformId}::uuid, ${p.issuer}::text, ${p.clientId}::text, ${sql.join(
+            LAUNCH_DETAIL_COLUMNS.map((k) => sql`${p[`d_${k}`]}::${sql.raw(k === 'roles' || k === 'ags_scopes' ? 'text[]' : 'text')}`),
+          )}, ${p.scenarioId}::uuid, coalesce((select user_id from ident), (select user_id from new_ident)), 'landed', now()
               where exists (select 1 from ident union all select 1 from new_ident)`,
         )
         .returning('id'),
     )
+    // The whole timeline so far as ONE row; the provisioning event learns whether the learner is new.
     .with('ev', (q) =>
       q
-        .insertInto('launch_events')
-        .columns(['correlation_id', 'workspace_id', 'step', 'outcome', 'error_code', 'duration_ms', 'details', 'created_at'])
+        .insertInto('launch_timeline')
+        .columns(['correlation_id', 'workspace_id', 'events'])
         .expression(
-          sql`select v.correlation_id, v.workspace_id, v.step, v.outcome, v.error_code, v.duration_ms,
-                case when v.step = 'provisioning' then v.details || jsonb_build_object('created', exists (select 1 from new_ident)) else v.details end,
-                v.created_at
-              from ${eventValues(c.correlationId, u.workspaceId, c.events)}
+          sql`select ${p.correlationId}::text, ${p.workspaceId}::uuid,
+                case when ${p.provisioningPath}::text[] is null then ${p.events}::jsonb
+                  else jsonb_set(${p.events}::jsonb, ${p.provisioningPath}::text[], to_jsonb(exists (select 1 from new_ident))) end
               where exists (select 1 from l)`,
         ),
     )
@@ -171,10 +194,39 @@ async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<
       eb.selectFrom('existing').select('user_id').as('existing_user'),
       eb.selectFrom('new_ident').select('user_id').as('new_user'),
       eb.selectFrom('l').select('id').as('launch_id'),
-    ])
-    .executeTakeFirstOrThrow();
+    ]),
+);
 
-  const userId = row.existing_user ?? row.new_user;
-  if (!row.launch_id || !userId) return { ok: false, reason: 'replayed' };
+async function completeOnce(db: Kysely<Database>, c: LaunchCompletion): Promise<CompletionResult> {
+  const u = c.user;
+  const displayName = displayNameOf(u);
+  const newUserId = randomUUID();
+  const provisioning = c.events.findIndex((e) => e.step === 'provisioning');
+  const [row] = await completionStatement(db, {
+    workspaceId: u.workspaceId,
+    platformId: u.platformId,
+    issuer: u.issuer,
+    sub: u.sub,
+    state: c.state,
+    landingHash: c.landing?.codeHash ?? null,
+    landingSession: c.landing ? JSON.stringify(c.landing.session) : null,
+    newUserId,
+    newUserEmail: `${newUserId}@lti.invalid`,
+    displayName,
+    name: u.name ?? null,
+    givenName: u.givenName ?? null,
+    familyName: u.familyName ?? null,
+    email: u.email ?? null,
+    learnDeployment: c.learnDeployment,
+    launchId: c.launchId,
+    correlationId: c.correlationId,
+    clientId: c.clientId,
+    scenarioId: c.launch.scenario_id,
+    ...Object.fromEntries(LAUNCH_DETAIL_COLUMNS.map((k) => [`d_${k}`, c.launch[k]])),
+    events: JSON.stringify(storedEvents(c.events)),
+    provisioningPath: provisioning < 0 ? null : `{${provisioning},details,created}`,
+  });
+  const userId = row?.existing_user ?? row?.new_user;
+  if (!row?.launch_id || !userId) return { ok: false, reason: 'replayed' };
   return { ok: true, launchId: row.launch_id, userId, created: row.new_user !== null, displayName };
 }

@@ -1,8 +1,10 @@
 // Launch storage: login states, launch rows and their event timeline. Shaped for few round
 // trips and bounded writes: a login is one small row, a completed or failed launch one more
-// statement (see complete-launch.ts) that writes the launch row and the whole timeline. A login state is used up in exactly one place: `consumeLoginState`,
+// statement (see complete-launch.ts) that writes the launch row and its timeline — one
+// launch_timeline row per write, the events as one JSON array (the view launch_events reads
+// them back one per row). A login state is used up in exactly one place: `consumeLoginState`,
 // which both the completion and the failure statements embed.
-import { type Kysely, type QueryCreator, sql, type Transaction } from 'kysely';
+import { type Kysely, type QueryCreator, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Database, EventOutcome, Launch, LoginState, NewLoginState, StoredEvent } from '../schema.js';
 
 export interface EventInput {
@@ -32,34 +34,40 @@ export interface LaunchDetails {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Timeline events as launch_events rows. */
-export const eventRows = (correlationId: string, workspaceId: string | null, events: EventInput[]) =>
-  events.map((e) => ({
-    correlation_id: correlationId,
-    workspace_id: workspaceId,
-    step: e.step,
-    outcome: e.outcome,
-    error_code: e.error_code ?? null,
-    duration_ms: e.duration_ms ?? null,
-    details: JSON.stringify(e.details ?? {}),
-    ...(e.at ? { created_at: e.at } : {}),
-  }));
-
-/** The events as a typed VALUES list `v(...)`, for inserts gated inside a larger statement. */
-export function eventValues(correlationId: string, workspaceId: string | null, events: EventInput[]) {
-  const rows = eventRows(correlationId, workspaceId, events).map(
-    (e) =>
-      sql`(${e.correlation_id}, ${e.workspace_id}::uuid, ${e.step}, ${e.outcome}, ${e.error_code}, ${e.duration_ms}::real, ${e.details}::jsonb, ${e.created_at ?? new Date()}::timestamptz)`,
-  );
-  return sql`(values ${sql.join(rows)}) as v(correlation_id, workspace_id, step, outcome, error_code, duration_ms, details, created_at)`;
-}
+/** One write's events as the one launch_timeline row that stores them. */
+export const timelineRow = (correlationId: string, workspaceId: string | null, events: EventInput[]) => ({
+  correlation_id: correlationId,
+  workspace_id: workspaceId,
+  events: JSON.stringify(storedEvents(events)),
+});
 
 /**
  * The one place a login state is used up: single use, atomically — the first statement to
  * run it flips `consumed_at`; any later one (a replay, on any node) matches nothing.
  */
-export function consumeLoginState(q: QueryCreator<Database>, state: string) {
-  return q.updateTable('login_states').set({ consumed_at: sql`now()` }).where('state', '=', state).where('consumed_at', 'is', null);
+export function consumeLoginState(q: QueryCreator<Database>, state: string, landing?: { codeHash: string | null; session: RawBuilder<unknown> }) {
+  return q
+    .updateTable('login_states')
+    .set(landing ? { consumed_at: sql`now()`, landing_code_hash: landing.codeHash, landing: landing.session as RawBuilder<string> } : { consumed_at: sql`now()` })
+    .where('state', '=', state)
+    .where('consumed_at', 'is', null);
+}
+
+/**
+ * The landing's half of the single-use code: clears it (one update, on any node) and returns
+ * what the learner session holds — or undefined when the code is unknown, used or older than
+ * `ttlSec` since the launch completed.
+ */
+export async function redeemLandingCode(db: Kysely<Database>, state: string, codeHash: string, ttlSec: number): Promise<Record<string, string> | undefined> {
+  const row = await db
+    .updateTable('login_states')
+    .set({ landing_code_hash: null })
+    .where('state', '=', state)
+    .where('landing_code_hash', '=', codeHash)
+    .where('consumed_at', '>', sql<Date>`now() - make_interval(secs => ${ttlSec})`)
+    .returning('landing')
+    .executeTakeFirst();
+  return row?.landing ?? undefined;
 }
 
 /** A login's events as its state row keeps them (the dates as ISO strings). */
@@ -122,8 +130,8 @@ export async function recordFailure(
           })
           .onConflict((oc) => oc.column('correlation_id').doUpdateSet(failed).where('launches.status', '=', 'started')),
       )
-      .insertInto('launch_events')
-      .values(eventRows(input.correlationId, input.workspaceId, events))
+      .insertInto('launch_timeline')
+      .values(timelineRow(input.correlationId, input.workspaceId, events))
       .execute();
   const state = input.state;
   await (state ? write(db.with('s', (q) => consumeLoginState(q, state)) as unknown as QueryCreator<Database>) : write(db));
@@ -132,8 +140,8 @@ export async function recordFailure(
 export async function appendEvents(db: Db, correlationId: string, workspaceId: string | null, events: EventInput[]): Promise<void> {
   if (events.length === 0) return;
   await db
-    .insertInto('launch_events')
-    .values(eventRows(correlationId, workspaceId, events))
+    .insertInto('launch_timeline')
+    .values(timelineRow(correlationId, workspaceId, events))
     .execute();
 }
 
@@ -152,9 +160,9 @@ export async function recordDeepLinkResponse(db: Kysely<Database>, correlationId
     )
     .with('ev', (q) =>
       q
-        .insertInto('launch_events')
-        .columns(['correlation_id', 'workspace_id', 'step', 'outcome', 'error_code', 'duration_ms', 'details', 'created_at'])
-        .expression(sql`select v.* from ${eventValues(correlationId, workspaceId, events)} where exists (select 1 from l)`),
+        .insertInto('launch_timeline')
+        .columns(['correlation_id', 'workspace_id', 'events'])
+        .expression(sql`select ${correlationId}, ${workspaceId}::uuid, ${timelineRow(correlationId, workspaceId, events).events}::jsonb where exists (select 1 from l)`),
     )
     .selectNoFrom((eb) => [eb.selectFrom('l').select('id').as('launch_id')])
     .executeTakeFirstOrThrow();

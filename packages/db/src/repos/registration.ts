@@ -4,7 +4,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Platform } from '../schema.js';
 import { writeAudit } from './audit.js';
-import { type EventInput, eventRows } from './launches.js';
+import { type EventInput, timelineRow } from './launches.js';
 
 /** Stores a minted one-time registration URL's jti (so the runtime can refuse a second use) with its audit entry, in one transaction. */
 export async function storeRegistrationToken(
@@ -156,7 +156,7 @@ export async function recordRegistrationOutcome(
         completed_at: new Date(),
       }),
     )
-    .insertInto('launch_events')
-    .values(eventRows(r.correlationId, r.workspaceId, events))
+    .insertInto('launch_timeline')
+    .values(timelineRow(r.correlationId, r.workspaceId, events))
     .execute();
 }

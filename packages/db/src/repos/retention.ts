@@ -9,15 +9,11 @@ async function deleteBatch(db: Kysely<Database>, table: keyof Database, key: str
   return Number(r.numAffectedRows ?? 0);
 }
 
-/** Login states past their expiry (used or not): a login is worth nothing after it. */
+/** Login states past their expiry (used or not, with any landing code on them): a login is worth nothing after it. */
 export const pruneLoginStates = (db: Kysely<Database>, expiredBefore: Date, batch = 5000) => deleteBatch(db, 'login_states', 'state', sql`expires_at < ${expiredBefore}`, batch);
 
-/** Landing codes past their expiry that nobody redeemed (each still holds a session token until removed). */
-export const pruneLearnerCodes = (db: Kysely<Database>, expiredBefore: Date, batch = 5000) =>
-  deleteBatch(db, 'learner_codes', 'code_hash', sql`expires_at < ${expiredBefore}`, batch);
-
-/** Timeline events older than the retention window. */
-export const pruneLaunchEvents = (db: Kysely<Database>, before: Date, batch = 5000) => deleteBatch(db, 'launch_events', 'id', sql`created_at < ${before}`, batch);
+/** Timeline rows (a write's events each) older than the retention window. */
+export const pruneLaunchEvents = (db: Kysely<Database>, before: Date, batch = 5000) => deleteBatch(db, 'launch_timeline', 'id', sql`created_at < ${before}`, batch);
 
 /**
  * Launches older than the retention window (their attempts and passbacks go with them) —

@@ -136,7 +136,10 @@ export async function requestRosterSync(
         requested_by: input.requestedBy,
         job_id: jobId,
       })
-      .onConflict((oc) => oc.columns(['platform_id', 'context_id']).where('status', 'in', ['queued', 'running']).doNothing())
+      .onConflict((oc) =>
+        // The partial index's predicate as literals: a prepared statement's generic plan cannot infer the arbiter index from parameters.
+        oc.columns(['platform_id', 'context_id']).where(sql<boolean>`status in ('queued', 'running')`).doNothing(),
+      )
       .returningAll()
       .executeTakeFirst();
     if (!sync) {

@@ -1,7 +1,7 @@
 // The dashboard's configuration from the environment, checked once at start (process.env,
 // not $env/dynamic/private: SvelteKit files PUBLIC_URL under the public env).
 import { DEFAULT_SIGN_IN_LIMITS, trustedProxiesSetting } from '@tether/auth';
-import { DEV_DASHBOARD_URL, DEV_RUNTIME_URL, devInsecureHostsSetting, originSetting, parseSettings } from '@tether/lti';
+import { DEV_DASHBOARD_URL, DEV_RUNTIME_URL, devInsecureHostsSetting, originSetting, parseSettings, preparedStatementsSetting } from '@tether/lti';
 import { z } from 'zod';
 
 const envSchema = z.object({
@@ -17,6 +17,7 @@ const envSchema = z.object({
   /** Hosts (host or host:port) "Test connection" may reach over plain http and on private addresses — local test LMSes only. */
   TETHER_DEV_INSECURE_HOSTS: devInsecureHostsSetting,
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DB_PREPARED_STATEMENTS: preparedStatementsSetting,
   /**
    * Reverse proxies in front of the dashboard (comma-separated IPs / CIDR ranges) whose
    * X-Forwarded-For is believed for the client address. Empty: the socket's address only.

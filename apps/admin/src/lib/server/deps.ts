@@ -26,7 +26,7 @@ export function getDeps(): Promise<AdminDeps> {
   deps ??= (async () => {
     const config = loadAdminConfig();
     const dataDir = resolveDataDir(config.TETHER_DATA_DIR);
-    const handle = await createDb({ url: config.DATABASE_URL, dataDir, poolSize: config.DB_POOL_SIZE });
+    const handle = await createDb({ url: config.DATABASE_URL, dataDir, poolSize: config.DB_POOL_SIZE, preparedStatements: config.DB_PREPARED_STATEMENTS });
     await migrateToLatest(handle.db);
     const { secret } = await loadMasterSecret({ env: config.TETHER_SECRET, dataDir, production: config.production });
     const origin = config.ORIGIN;
