@@ -114,7 +114,10 @@ async function measuredRun(
   const server = await cpuMeter(engine.serverPids);
   const backendPids = engine.backendPids;
   const backends = backendPids ? await cpuMeter(() => backendPids(admin)) : null;
+  const self = process.cpuUsage();
   const r = await drive(sim, CONCURRENCY, DURATION_MS, subOf);
+  const selfUsage = process.cpuUsage(self);
+  const selfMs = (selfUsage.user + selfUsage.system) / 1000;
   const toolMs = await tool.elapsedMs();
   const serverMs = await server.elapsedMs();
   const backendMs = backends ? await backends.elapsedMs() : null;
@@ -125,6 +128,8 @@ async function measuredRun(
   const writes = writesBetween(writesBefore, await tableWrites(admin));
   const n = r.samples.length;
   const totals = r.samples.map((s) => s.total).sort((a, b) => a - b);
+  // The tool's own share of a round trip: its three hops, without the platform's auth hop.
+  const toolHops = r.samples.map((s) => s.login + s.launch + s.landing).sort((a, b) => a - b);
   const per = (x: number) => (x / n).toFixed(2);
   const label = `${engine.label.padEnd(9)} ${kind.padEnd(10)}`;
   console.log(
@@ -132,6 +137,10 @@ async function measuredRun(
       (r.errors.size ? `  errors: ${JSON.stringify(Object.fromEntries(r.errors))}` : ''),
   );
   const rows = writes.reduce((a, w) => a + w.inserted + w.updated + w.deleted, 0);
+  console.log(
+    `${label} tool hops only (login + launch + landing): p50 ${pct(toolHops, 50).toFixed(1)} ms  p95 ${pct(toolHops, 95).toFixed(1)} ms  p99 ${pct(toolHops, 99).toFixed(1)} ms; ` +
+      `load generator + lms-sim + statement counter (this process): ${per(selfMs)} ms CPU per launch`,
+  );
   console.log(
     `${label} per launch: runtime CPU ${per(toolMs)} ms, database CPU ${per(serverMs)} ms${engine.label === 'embedded' ? ' (PGlite process)' : ' (all server processes)'}${backendMs === null ? '' : `, ${per(backendMs)} ms in the runtime's own backends`}; ` +
       `${per(q1.statements - q0.statements)} statements in ${per(q1.roundTrips - q0.roundTrips)} round trips; ${per(rows)} rows written; ${(walBytes / n).toFixed(0)} WAL bytes`,

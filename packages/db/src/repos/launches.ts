@@ -5,6 +5,7 @@
 // them back one per row). A login state is used up in exactly one place: `consumeLoginState`,
 // which both the completion and the failure statements embed.
 import { type Kysely, type QueryCreator, type RawBuilder, sql, type Transaction } from 'kysely';
+import { compiledOnce } from '../compiled-once.js';
 import type { Database, EventOutcome, Launch, LoginState, NewLoginState, StoredEvent } from '../schema.js';
 
 export interface EventInput {
@@ -59,14 +60,7 @@ export function consumeLoginState(q: QueryCreator<Database>, state: string, land
  * `ttlSec` since the launch completed.
  */
 export async function redeemLandingCode(db: Kysely<Database>, state: string, codeHash: string, ttlSec: number): Promise<Record<string, string> | undefined> {
-  const row = await db
-    .updateTable('login_states')
-    .set({ landing_code_hash: null })
-    .where('state', '=', state)
-    .where('landing_code_hash', '=', codeHash)
-    .where('consumed_at', '>', sql<Date>`now() - make_interval(secs => ${ttlSec})`)
-    .returning('landing')
-    .executeTakeFirst();
+  const [row] = await clearLandingCode(db, { state, codeHash, ttlSec });
   return row?.landing ?? undefined;
 }
 
@@ -85,16 +79,44 @@ export const storedEvents = (events: EventInput[]): StoredEvent[] =>
 export const loginEventsOf = (state: Pick<LoginState, 'login_events'>): EventInput[] =>
   (state.login_events ?? []).map((e) => ({ step: e.step, outcome: e.outcome, error_code: e.error_code, duration_ms: e.duration_ms, details: e.details, at: new Date(e.at) }));
 
+/** The login state as the login hop writes it. */
+export type LoginStateInput = Omit<NewLoginState, 'login_events' | 'created_at' | 'consumed_at' | 'deployment_id_hint'> & { deployment_id_hint: string | null };
+
+// Hot statements (every launch runs them): built once, re-bound (see compiled-once.ts).
+const insertLoginState = compiledOnce((db, p: LoginStateInput & { login_events: string }) =>
+  db.insertInto('login_states').values({
+    state: p.state,
+    nonce: p.nonce,
+    correlation_id: p.correlation_id,
+    workspace_id: p.workspace_id,
+    platform_id: p.platform_id,
+    issuer: p.issuer,
+    client_id: p.client_id,
+    deployment_id_hint: p.deployment_id_hint,
+    target_link_uri: p.target_link_uri,
+    storage: p.storage,
+    expires_at: p.expires_at,
+    login_events: p.login_events,
+  }),
+);
+const selectLoginState = compiledOnce((db, p: { state: string }) => db.selectFrom('login_states').selectAll().where('state', '=', p.state));
+const clearLandingCode = compiledOnce((db, p: { state: string; codeHash: string; ttlSec: number }) =>
+  db
+    .updateTable('login_states')
+    .set({ landing_code_hash: sql<null>`null` })
+    .where('state', '=', p.state)
+    .where('landing_code_hash', '=', p.codeHash)
+    .where('consumed_at', '>', sql<Date>`now() - make_interval(secs => ${p.ttlSec}::int)`)
+    .returning('landing'),
+);
+
 /**
  * A successful login: ONE small row — the state, with the login's events on it. The launch
  * row and its timeline are written when the platform answers, so a flood of logins that are
  * never answered leaves nothing in the launch history (retention removes the states).
  */
-export async function recordLogin(db: Db, state: Omit<NewLoginState, 'login_events'>, events: EventInput[]): Promise<void> {
-  await db
-    .insertInto('login_states')
-    .values({ ...state, login_events: JSON.stringify(storedEvents(events)) })
-    .execute();
+export async function recordLogin(db: Kysely<Database>, state: LoginStateInput, events: EventInput[]): Promise<void> {
+  await insertLoginState(db, { ...state, login_events: JSON.stringify(storedEvents(events)) });
 }
 
 /** A failed launch: its row (created, or moved from "started"), its events, and its login state used up. */
@@ -145,8 +167,9 @@ export async function appendEvents(db: Db, correlationId: string, workspaceId: s
     .execute();
 }
 
-export async function findLoginState(db: Db, state: string): Promise<LoginState | undefined> {
-  return db.selectFrom('login_states').selectAll().where('state', '=', state).executeTakeFirst();
+export async function findLoginState(db: Kysely<Database>, state: string): Promise<LoginState | undefined> {
+  const [row] = await selectLoginState(db, { state });
+  return row;
 }
 
 /**
