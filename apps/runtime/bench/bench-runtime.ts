@@ -26,7 +26,7 @@ export async function startRuntimeProcess(databaseUrl: string, port: number, env
       HOST: '127.0.0.1',
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       TETHER_SECRET: 'b'.repeat(48),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info', // the production default: a launch's log line is part of its cost
       DB_POOL_SIZE: '20',
       NODE_ENV: 'production',
       // lms-sim runs on this machine's loopback: the one host the outbound guard may reach.

@@ -18,7 +18,7 @@ import { tableWrites, walBytesSince, walPosition, writesBetween } from './db-sta
 import { benchPassback } from './passback.bench.js';
 import { cpuMeter, postgresPids } from './proc-stats.js';
 import { startStatementCounter } from './statement-counter.js';
-import { benchTimelineLookup } from './timeline.bench.js';
+import { benchTimelineLookup, type SeededHistory, seedHistory } from './timeline.bench.js';
 
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -170,10 +170,12 @@ async function benchEngine(engine: Engine) {
   const runtimeDbUrl = new URL(counter.url);
   if (process.env.BENCH_DB_OPTIONS) runtimeDbUrl.searchParams.set('options', process.env.BENCH_DB_OPTIONS);
   const runtime = await startRuntimeProcess(runtimeDbUrl.toString(), port, { RATE_LIMIT_LOGIN_PER_MIN: '0', RATE_LIMIT_LAUNCH_PER_MIN: '0', RATE_LIMIT_GRADES_PER_MIN: '0' });
+  let history: SeededHistory | undefined;
   try {
     // Warm-up (JIT, pools, JWKS cache) that also makes the returning learners known.
     await drive(sim, 10, 2000, (n) => `returning-${n % RETURNING_LEARNERS}`);
     for (let i = 0; i < RETURNING_LEARNERS; i += 25) await Promise.all(Array.from({ length: 25 }, (_, j) => oneLaunch(sim, `returning-${i + j}`)));
+    history = await seedHistory(engine.label, admin, ws.id);
     await new Promise((res) => setTimeout(res, 11_000)); // the warm-up's row counts published
     await measuredRun(engine, admin, sim, runtime, counter, 'returning', (n) => `returning-${n % RETURNING_LEARNERS}`);
     await measuredRun(engine, admin, sim, runtime, counter, 'first', (n) => `first-${n}`);
@@ -184,7 +186,7 @@ async function benchEngine(engine: Engine) {
     await counter.close();
     await sim.close();
   }
-  await benchTimelineLookup(engine.label, admin, ws.id);
+  if (history) await benchTimelineLookup(engine.label, admin, history, ws.id);
   await admin.destroy();
 }
 

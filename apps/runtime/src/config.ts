@@ -11,7 +11,7 @@ const cronSetting = (fallback: string) =>
     .default(fallback)
     .refine((v) => v === 'off' || v.trim().split(/\s+/).length === 5, 'a 5-field cron expression or "off"');
 
-const envSchema = z.object({
+const settingsSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   HOST: z.string().default('0.0.0.0'),
@@ -71,6 +71,17 @@ const envSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Cron (UTC) of the retention job: expired login states and history older than RETENTION_DAYS; `off` disables it. */
   RETENTION_CRON: cronSetting('17 * * * *'),
+  /**
+   * Runtime processes on this node, sharing its port (node:cluster): one per core. Each has
+   * its own pools and workers; in-memory rate limits count per process. Needs DATABASE_URL
+   * (the embedded engine belongs to one process).
+   */
+  RUNTIME_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+});
+
+const envSchema = settingsSchema.refine((c) => c.RUNTIME_PROCESSES === 1 || !!c.DATABASE_URL, {
+  path: ['RUNTIME_PROCESSES'],
+  message: 'more than one process needs a PostgreSQL server (DATABASE_URL): the embedded database belongs to one process',
 });
 
 export type RuntimeConfig = z.output<typeof envSchema> & { production: boolean };

@@ -2,7 +2,6 @@
 // statement), then hand the browser on — to the learner landing with a one-time code for its
 // signed session, or to the deep-linking picker with a signed picker session.
 
-import { randomUUID } from 'node:crypto';
 import type { Scenario } from '@tether/db';
 import { type DeepLinkingClaims, isInstructor, isLtiError, type LaunchRecord } from '@tether/lti';
 import type { Context } from 'hono';
@@ -12,7 +11,7 @@ import type { RuntimeDeps } from '../deps.js';
 import type { PlatformEntry } from '../platform-directory.js';
 import { fail } from '../respond.js';
 import { prepareLearnerLanding } from '../routes/learn.js';
-import { frameAncestorsOf } from '../security.js';
+import { frameAncestorsOf, newLaunchId } from '../security.js';
 import type { Timeline } from '../timeline.js';
 import { type CompletedLaunch, completeLaunch } from './complete-launch.js';
 
@@ -33,7 +32,7 @@ export interface FinishInput {
 export async function finishLaunch(c: Context, deps: RuntimeDeps, timeline: Timeline, input: FinishInput): Promise<Response> {
   const { platform } = input.entry;
   const { next, record } = input;
-  const launchId = randomUUID();
+  const launchId = newLaunchId();
   // A scenario landing's code and session contents are written by the completion statement itself.
   const landing =
     next.kind === 'scenario'
