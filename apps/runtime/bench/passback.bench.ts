@@ -2,6 +2,7 @@
 // runtime's worker to lms-sim — end to end, with the token requests the LMS saw.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createApiKey, type Database, type Kysely, sql } from '@tether/db';
 import type { LmsSim } from '@tether/lms-sim';
 import { cpuMeter, postgresPids } from './proc-stats.js';
@@ -22,6 +23,9 @@ function runtimePids(): number[] {
   return pids;
 }
 
+/** Concurrent posting clients (BENCH_PASSBACK_POSTERS). */
+const POSTERS = Number(process.env.BENCH_PASSBACK_POSTERS ?? 20);
+
 /**
  * Passback drain: report one graded attempt for each of up to BENCH_PASSBACKS distinct
  * learners' launches through the Grades API, then time until the runtime's worker has
@@ -38,22 +42,39 @@ export async function benchPassback(label: string, db: Kysely<Database>, workspa
   const started = performance.now();
   const queue = launches.rows.map((l, i) => ({ launch: l.correlation_id, attemptId: `bench-${i}`, scorePercent: 50 + (i % 50) }));
   let posted = 0;
+  // One kept-alive connection per poster (node:http: far less client CPU per request than
+  // fetch, and this process also plays the LMS — the machine has 2 cores for everything).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: POSTERS });
+  const post = (body: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        `${runtimeUrl}/api/v1/grades`,
+        { method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   await Promise.all(
-    Array.from({ length: 20 }, async () => {
+    Array.from({ length: POSTERS }, async () => {
       for (let item = queue.shift(); item; item = queue.shift()) {
-        const r = await fetch(`${runtimeUrl}/api/v1/grades`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify(item),
-        });
-        await r.arrayBuffer();
-        if (r.status === 202 || r.status === 200) posted++;
+        const status = await post(JSON.stringify(item));
+        if (status === 202 || status === 200) posted++;
       }
     }),
   );
+  agent.destroy();
   const accepted = performance.now();
   const acceptCpu = { runtime: await cpu.runtime.elapsedMs(), database: await cpu.database.elapsedMs(), bench: await cpu.bench.elapsedMs() };
+  // End to end = until lms-sim has recorded the last score (checked in this process, cheaply).
   const deadline = accepted + 120_000;
+  while (sim.scores().length - scoresBefore < posted && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  const done = performance.now();
+  // ... and the runtime's own record agrees: every accepted grade is `sent`.
   let sent = 0;
   while (performance.now() < deadline) {
     const row = await db
@@ -65,7 +86,6 @@ export async function benchPassback(label: string, db: Kysely<Database>, workspa
     if (sent >= posted) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const done = performance.now();
   const drainS = (done - accepted) / 1000;
   console.log(
     `${label.padEnd(9)} passback: ${posted} grades accepted in ${((accepted - started) / 1000).toFixed(1)} s (${(posted / ((accepted - started) / 1000)).toFixed(0)}/s); ` +

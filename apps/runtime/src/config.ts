@@ -33,8 +33,9 @@ const settingsSchema = z.object({
   LEARNER_SESSION_TTL_SEC: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** Grade passback worker in this process (the Grades API enqueues either way). */
   GRADE_WORKER: z.enum(['on', 'off']).default('on'),
-  /** Passbacks delivered at the same time by this process. */
-  GRADE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /** Passbacks delivered at the same time by this process (a job holds a pool connection only
+   *  between its statements, not while the LMS answers: keep it below DB_POOL_SIZE). */
+  GRADE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
   /** Tries after the first for an LMS that is down (5xx, 429, network); then the passback fails. */
   GRADE_RETRY_LIMIT: z.coerce.number().int().min(0).max(30).default(8),
   /** First retry delay; it doubles with each try (with jitter: between n and 2n seconds). */

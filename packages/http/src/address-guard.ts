@@ -1,7 +1,7 @@
 // The SSRF guard of the one outbound client. Every URL Tether fetches came from someone else
 // (an admin's form, an LMS's configuration, a launch claim), so before a connection is opened
 // the host is resolved and every address it resolves to must be a public unicast address;
-// the connection then goes to those vetted addresses only (see `pinnedDispatcher`), so a
+// the connection then goes to those vetted addresses only (see `sharedPinnedDispatcher`), so a
 // second DNS answer cannot point it elsewhere (DNS rebinding).
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
@@ -104,42 +104,64 @@ export async function vetTarget(url: URL, method: string, allowPrivateHosts: rea
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/**
- * An undici dispatcher for one `send()`: its sockets connect only to addresses `vetTarget`
- * returned for the host being fetched (no second DNS query). `pin` is called before each hop.
- * Pooling is per `send()` (the agent is closed when the exchange ends): one fresh connection
- * per call is the price of never reusing a socket vetted under another policy.
- */
-export function pinnedDispatcher(): { dispatcher: Dispatcher; pin(target: VettedTarget): void; close(): Promise<void> } {
-  const pins = new Map<string, LookupAddress[] | undefined>();
-  const agent = new Agent({
-    connect: {
-      lookup: (hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
-        const host = hostname.toLowerCase();
-        const pinned = pins.get(host);
-        if (pins.has(host) && pinned === undefined) {
-          // Allow-listed: an ordinary lookup.
-          dnsLookup(host, { all: true, verbatim: true }, (err, all) => {
-            if (err) callback(err, []);
-            else if (options?.all === true) callback(null, all);
-            else callback(null, all[0]?.address ?? '', all[0]?.family);
-          });
-          return;
-        }
-        if (pinned === undefined || pinned.length === 0) {
-          const err: NodeJS.ErrnoException = new Error(`no vetted address for ${hostname}`);
-          err.code = 'ENOTFOUND';
-          callback(err, []);
-          return;
-        }
-        if (options?.all === true) callback(null, pinned);
-        else callback(null, pinned[0]?.address ?? '', pinned[0]?.family);
-      },
-    },
-  });
-  return {
-    dispatcher: agent,
-    pin: (target) => pins.set(target.hostname, target.addresses),
-    close: () => agent.destroy().catch(() => undefined),
+/** A lookup that answers with the vetted addresses only (or, allow-listed, an ordinary lookup). */
+function pinnedLookup(pins: Map<string, LookupAddress[] | undefined>) {
+  return (hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
+    const host = hostname.toLowerCase();
+    const pinned = pins.get(host);
+    if (pins.has(host) && pinned === undefined) {
+      // Allow-listed: an ordinary lookup.
+      dnsLookup(host, { all: true, verbatim: true }, (err, all) => {
+        if (err) callback(err, []);
+        else if (options?.all === true) callback(null, all);
+        else callback(null, all[0]?.address ?? '', all[0]?.family);
+      });
+      return;
+    }
+    if (pinned === undefined || pinned.length === 0) {
+      const err: NodeJS.ErrnoException = new Error(`no vetted address for ${hostname}`);
+      err.code = 'ENOTFOUND';
+      callback(err, []);
+      return;
+    }
+    if (options?.all === true) callback(null, pinned);
+    else callback(null, pinned[0]?.address ?? '', pinned[0]?.family);
   };
+}
+
+/** Kept-alive agents, least recently used first; a few hosts (the LMSes of a deployment) at a time. */
+const MAX_SHARED_AGENTS = 64;
+const sharedAgents = new Map<string, Agent>();
+
+/**
+ * The process's kept-alive dispatcher for one vetted target: connections are reused across
+ * `send()` calls (a grade worker posts hundreds of scores a second to one LMS; a fresh TCP
+ * connection per post is most of its cost), and stay safe to reuse because an agent belongs
+ * to one host AND the exact addresses it was vetted for — a new DNS answer is a new agent,
+ * so a socket is never reused under another vetting. An allow-listed host (its addresses
+ * unchecked) has an agent of its own, reached only by requests allowed to go there.
+ */
+export function sharedPinnedDispatcher(target: VettedTarget): Dispatcher {
+  const key =
+    target.addresses === undefined
+      ? `${target.hostname} allow-listed`
+      : `${target.hostname} ${target.addresses
+          .map((a) => `${a.family}/${a.address}`)
+          .sort()
+          .join(',')}`;
+  let agent = sharedAgents.get(key);
+  if (agent !== undefined) {
+    sharedAgents.delete(key); // most recently used last
+    sharedAgents.set(key, agent);
+    return agent;
+  }
+  agent = new Agent({ connect: { lookup: pinnedLookup(new Map([[target.hostname, target.addresses]])) } });
+  sharedAgents.set(key, agent);
+  if (sharedAgents.size > MAX_SHARED_AGENTS) {
+    const [oldest, old] = sharedAgents.entries().next().value as [string, Agent];
+    sharedAgents.delete(oldest);
+    // close() lets requests in flight finish.
+    void old.close().catch(() => undefined);
+  }
+  return agent;
 }

@@ -2,7 +2,7 @@
 // `send()`. One time budget covers every hop, headers and body; bodies are read under a size
 // cap; redirects are followed only when the caller says which; a User-Agent is always sent.
 import type { Dispatcher } from 'undici';
-import { type HostLookup, pinnedDispatcher, systemLookup, vetTarget } from './address-guard.js';
+import { type HostLookup, sharedPinnedDispatcher, systemLookup, vetTarget } from './address-guard.js';
 import { HttpError } from './http-error.js';
 import { discardBody, readBody } from './read-body.js';
 import { networkReason, safeUrl } from './safe-url.js';
@@ -81,9 +81,10 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
   const maxErrorBytes = request.maxErrorBytes ?? HTTP_DEFAULTS.maxErrorBytes;
   const policy = request.redirects ?? 'refuse';
   const lookup = request.lookup ?? systemLookup;
-  // The global fetch connects only to the vetted addresses (pinned). An injected fetch (tests)
-  // gets the same vetting of each hop's host, but where it connects is its own business.
-  const pinned = request.fetch === undefined ? pinnedDispatcher() : undefined;
+  // The global fetch connects only to the vetted addresses (pinned, on a kept-alive agent of
+  // that host and those addresses). An injected fetch (tests) gets the same vetting of each
+  // hop's host, but where it connects is its own business.
+  const pinned = request.fetch === undefined;
   const fetchImpl = request.fetch ?? globalThis.fetch;
   const headers = { ...request.headers, 'user-agent': userAgent };
 
@@ -119,7 +120,7 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
       const target = await raceAbort(vetTarget(url, hopMethod, request.allowPrivateHosts, lookup), controller.signal).catch((err: unknown) => {
         throw err instanceof HttpError ? err : transport(err);
       });
-      pinned?.pin(target);
+      const dispatcher = pinned ? sharedPinnedDispatcher(target) : undefined;
       let res: Response;
       try {
         // The one place a connection is opened.
@@ -129,7 +130,7 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
           ...(body === undefined ? {} : { body }),
           redirect: 'manual',
           signal: controller.signal,
-          ...(pinned === undefined ? {} : { dispatcher: pinned.dispatcher }),
+          ...(dispatcher === undefined ? {} : { dispatcher }),
         } as RequestInit & { dispatcher?: Dispatcher });
       } catch (err) {
         throw transport(err);
@@ -175,7 +176,6 @@ export async function send(request: HttpRequest): Promise<HttpResponse> {
     }
   } finally {
     clearTimeout(timer);
-    await pinned?.close();
   }
 }
 

@@ -2,7 +2,7 @@
 // redirect hop is vetted, and the connection goes to the address that was vetted.
 import type { LookupAddress } from 'node:dns';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pinnedDispatcher } from '../src/address-guard.js';
+import { sharedPinnedDispatcher } from '../src/address-guard.js';
 import { type HostLookup, isHostAllowed, isPublicAddress, send } from '../src/index.js';
 import { closeAfterEach, rejection, startServer as startTestServer, type TestRequestHandler } from '../src/testing.js';
 
@@ -131,20 +131,18 @@ describe('address guard', () => {
     expect(internal.seen).toHaveLength(0);
   });
 
-  it('the pinned dispatcher connects to the pinned address without asking DNS', async () => {
+  it('the pinned dispatcher connects to the vetted address without asking DNS, and only for its host', async () => {
     const srv = await startServer((req, res) => res.end(`host=${req.headers.host}`));
     const port = new URL(srv.url).port;
-    const pinned = pinnedDispatcher();
-    try {
-      // The name does not exist in DNS: only the pin can take the socket anywhere.
-      pinned.pin({ hostname: 'pinned.invalid', addresses: [{ address: '127.0.0.1', family: 4 }] });
-      const res = await fetch(`http://pinned.invalid:${port}/x`, { dispatcher: pinned.dispatcher } as RequestInit);
-      expect(await res.text()).toBe(`host=pinned.invalid:${port}`);
-      // A host nobody pinned cannot be reached through it.
-      await expect(fetch(`http://other.invalid:${port}/x`, { dispatcher: pinned.dispatcher } as RequestInit)).rejects.toThrow();
-    } finally {
-      await pinned.close();
-    }
+    // The name does not exist in DNS: only the pin can take the socket anywhere.
+    const dispatcher = sharedPinnedDispatcher({ hostname: 'pinned.invalid', addresses: [{ address: '127.0.0.1', family: 4 }] });
+    const res = await fetch(`http://pinned.invalid:${port}/x`, { dispatcher } as RequestInit);
+    expect(await res.text()).toBe(`host=pinned.invalid:${port}`);
+    // Another host cannot be reached through it.
+    await expect(fetch(`http://other.invalid:${port}/x`, { dispatcher } as RequestInit)).rejects.toThrow();
+    // The same host vetted to other addresses (a new DNS answer) gets another agent: no socket is reused across vettings.
+    expect(sharedPinnedDispatcher({ hostname: 'pinned.invalid', addresses: [{ address: '127.0.0.2', family: 4 }] })).not.toBe(dispatcher);
+    expect(sharedPinnedDispatcher({ hostname: 'pinned.invalid', addresses: [{ address: '127.0.0.1', family: 4 }] })).toBe(dispatcher);
   });
 
   it('the allow-list lets a named host through (host, or host:port), and nothing else', async () => {

@@ -3,15 +3,7 @@
 
 export * from './orphaned-passbacks.js';
 export * from './passback-queue.js';
-export {
-  createQueueWorker,
-  type JobQueue,
-  type JobQueueOptions,
-  kyselyBossDb,
-  PGBOSS_SCHEMA,
-  type QueueWorker,
-  type QueueWorkerOptions,
-  startJobQueue,
-} from './pg-boss.js';
+export { type JobQueue, type JobQueueOptions, kyselyBossDb, PGBOSS_SCHEMA, startJobQueue } from './pg-boss.js';
 export * from './queue-names.js';
+export { createQueueWorker, type QueueWorker, type QueueWorkerOptions } from './queue-worker.js';
 export * from './roster-queue.js';

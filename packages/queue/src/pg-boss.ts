@@ -1,8 +1,8 @@
 // What every Tether queue shares: pg-boss 10 in schema `pgboss` of Tether's own database
 // (the embedded engine included), talking through a Kysely pool or transaction — so a job
 // can be written in the same transaction as the row it works on. One pg-boss per process:
-// the runtime starts it once (startJobQueue) for all its queues and workers; enqueue-only
-// users (the dashboard) share one per database.
+// the runtime starts it once (startJobQueue) for all its queues and workers (queue-worker.ts);
+// enqueue-only users (the dashboard) share one per database.
 
 import type { Database } from '@tether/db';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
@@ -58,62 +58,6 @@ export async function startJobQueue(opts: JobQueueOptions): Promise<JobQueue> {
     stop(timeoutMs = 20_000) {
       stopped ??= boss.stop({ graceful: true, close: false, wait: true, timeout: timeoutMs });
       return stopped;
-    },
-  };
-}
-
-export interface QueueWorkerOptions {
-  /** Jobs handled at once (one pg-boss worker each). */
-  concurrency: number;
-  pollIntervalSec: number;
-}
-
-/** A queue's workers in this process. */
-export interface QueueWorker {
-  start(): Promise<void>;
-  /** Fetch now instead of at the next poll (new work from this process). */
-  wake(): void;
-  /** Fetches nothing new; waits for the jobs in hand up to timeoutMs. */
-  stop(timeoutMs?: number): Promise<void>;
-}
-
-/**
- * The one way Tether works a queue: pg-boss workers fetching one job at a time (with its retry
- * metadata). The handler resolving completes the job; throwing fails it, and pg-boss retries
- * it with the queue's backoff. A handler may also complete or fail the job itself (a
- * completion after that is a no-op), then it must not throw.
- */
-export function createQueueWorker<T extends object>(boss: PgBoss, name: string, opts: QueueWorkerOptions, handle: (job: PgBoss.JobWithMetadata<T>) => Promise<void>): QueueWorker {
-  let ids: string[] = [];
-  const inHand = new Set<Promise<void>>();
-  return {
-    async start() {
-      for (let i = 0; i < opts.concurrency; i++) {
-        ids.push(
-          await boss.work<T>(name, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: opts.pollIntervalSec }, async (jobs) => {
-            for (const job of jobs) {
-              const run = handle(job);
-              inHand.add(run);
-              try {
-                await run;
-              } finally {
-                inHand.delete(run);
-              }
-            }
-          }),
-        );
-      }
-    },
-    wake() {
-      for (const id of ids) boss.notifyWorker(id);
-    },
-    async stop(timeoutMs = 20_000) {
-      const stopping = ids;
-      ids = [];
-      await Promise.all(stopping.map((id) => boss.offWork({ id }).catch(() => undefined)));
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...inHand]), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-      clearTimeout(timer);
     },
   };
 }

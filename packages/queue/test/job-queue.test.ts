@@ -72,6 +72,36 @@ describe('createQueueWorker', () => {
   }, 60_000);
 });
 
+describe('createQueueWorker batches', () => {
+  it('drains many jobs with a few fetches: each handled once, never more than `concurrency` at once, a failure fails only its own job', async () => {
+    const queue = pgBossPassbackQueue(jobs.boss);
+    const ids = Array.from({ length: 30 }, (_, i) => `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`);
+    const handled = new Map<string, number>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const worker = createQueueWorker<PassbackJobData>(jobs.boss, PASSBACK_QUEUE_NAME, { concurrency: 4, pollIntervalSec: 0.5 }, async (job) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      handled.set(job.data.passbackId, (handled.get(job.data.passbackId) ?? 0) + 1);
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      if (job.data.passbackId === 'batch-7') throw new Error('boom');
+    });
+    for (const [i, id] of ids.entries()) await queue.enqueue(`batch-${i}`, { jobId: id });
+    await worker.start();
+    worker.wake();
+    await waitFor('every job handled', async () => (handled.size === ids.length ? true : undefined));
+    await worker.stop(10_000);
+
+    expect([...handled.values()].every((n) => n === 1)).toBe(true);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+    const states = await sql<{ id: string; state: string }>`select id, state::text as state from pgboss.job where id = any(${ids}::uuid[])`.execute(t.db);
+    const byId = new Map(states.rows.map((r) => [r.id, r.state]));
+    expect(byId.get(ids[7]!)).toBe('retry');
+    expect(ids.filter((_, i) => i !== 7).every((id) => byId.get(id) === 'completed')).toBe(true);
+  }, 60_000);
+});
+
 describe('enqueue-only queues', () => {
   it('share one pg-boss per database; closing one leaves the other working', async () => {
     const passbacks = createPgBossPassbackQueue({ db: t.db });

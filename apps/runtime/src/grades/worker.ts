@@ -1,13 +1,18 @@
-// The grade passback worker: `grade-passback` jobs from pg-boss (the queue's workers, N at
-// once), one passback each.
+// The grade passback worker: `grade-passback` jobs from pg-boss (the queue worker fetches
+// them in batches and runs up to GRADE_WORKER_CONCURRENCY at once), one passback each.
 //
 // Per job: load the passback (a passback no longer `queued` is a no-op, so redeliveries are
 // harmless) → claim its key (still the best? else skipped as superseded; another passback of
 // the key being sent? wait) → resolve the line item (the launch's, or found/created in the
 // launch's container for the resource link) and its scoreMaximum → post the scaled score with
 // the timestamp fixed at the first claim → mark `sent` with the LMS status and the timeline
-// event in one transaction. The AGS client is made per delivery on the process's service
-// connector, so every delivery (and the roster sync) shares a platform's cached token.
+// event in one transaction; the queue worker then completes the job (with the others that
+// finished meanwhile: a redelivered job of a sent passback is a no-op). The AGS client is made
+// per delivery on the process's service connector, so every delivery (and the roster sync)
+// shares a platform's cached token. A line item and maximum already known (cached) are stored
+// with the claim, so a first try costs: the load (one statement), the claim (one statement
+// when it succeeds), the POST, the outcome (one statement: the passback, its key row and the
+// timeline).
 //
 // Failures: retryable AgsErrors (5xx, 429, network) and unexpected errors fail the job in
 // pg-boss, which retries it with exponential backoff (retryLimit / retryDelay of the queue);
@@ -21,15 +26,17 @@ import {
   appendPassbackEvents,
   claimPassback,
   type Database,
+  type GradePassback,
   type Kysely,
-  type Launch,
   loadPassbackWork,
   markPassbackFailed,
   markPassbackSent,
+  type PassbackLaunch,
   type PassbackRef,
   type PassbackWork,
   type Platform,
   passbackRef,
+  type ResolvedScore,
   recordPassbackRetry,
   releasePassbackLease,
   saveResolvedScore,
@@ -101,9 +108,8 @@ export function createGradeWorker(o: GradeWorkerOptions) {
   async function handle(job: PgBoss.JobWithMetadata<PassbackJobData>, settled: { value: boolean }) {
     const passbackId = job.data?.passbackId;
     if (typeof passbackId !== 'string') {
-      settled.value = true;
-      await o.boss.complete(PASSBACK_QUEUE_NAME, job.id, { ignored: 'no passbackId' });
-      return;
+      log.warn({ jobId: job.id }, 'grade job without a passbackId: completed, nothing to do');
+      return; // the queue worker completes it
     }
     stats.processed++;
     let work: PassbackWork | undefined;
@@ -130,10 +136,8 @@ export function createGradeWorker(o: GradeWorkerOptions) {
     }
 
     settled.value = true;
-    if (outcome.kind === 'done') {
-      await o.boss.complete(PASSBACK_QUEUE_NAME, job.id);
-      return;
-    }
+    // Done: the queue worker completes the job (with the other jobs finished meanwhile).
+    if (outcome.kind === 'done') return;
     if (outcome.kind === 'defer') {
       await defer(job, passbackId);
       return;
@@ -146,8 +150,7 @@ export function createGradeWorker(o: GradeWorkerOptions) {
     const tryNumber = job.retryCount + 1;
     if (job.retryCount >= job.retryLimit) {
       await fail(ref, outcome.code, `${outcome.message} (gave up after ${tryNumber} ${tryNumber === 1 ? 'try' : 'tries'})`, outcome.status);
-      await o.boss.complete(PASSBACK_QUEUE_NAME, job.id);
-      return;
+      return; // completed by the queue worker
     }
     // Fail the job ourselves (pg-boss schedules the retry with its backoff), then read back when.
     await o.boss.fail(PASSBACK_QUEUE_NAME, job.id, { code: outcome.code, message: outcome.message });
@@ -192,10 +195,13 @@ export function createGradeWorker(o: GradeWorkerOptions) {
     // Claim the key; while another passback of it is being sent (a lower score, moments
     // ago), wait a little: it usually finishes within a request's time.
     const waitUntil = Date.now() + Math.min(15_000, (o.leaseSec * 1000) / 3);
-    let claim = await claimPassback(o.db, ref, { leaseSec: o.leaseSec });
+    // A line item and maximum already known are stored with the claim (no statement of their own).
+    const claimOpts = { leaseSec: o.leaseSec, resolve: (p: GradePassback) => cachedResolution(platform.id, launch, p) };
+    // The first try in one statement (the passback was just loaded); waits for a busy key use the transaction.
+    let claim = await claimPassback(o.db, ref, { ...claimOpts, loaded: work.passback });
     for (let delay = 50; claim.kind === 'busy' && Date.now() < waitUntil && !stopping; delay = Math.min(delay * 2, 500)) {
       await sleep(delay);
-      claim = await claimPassback(o.db, ref, { leaseSec: o.leaseSec });
+      claim = await claimPassback(o.db, ref, claimOpts);
     }
     if (claim.kind === 'busy') return { kind: 'defer' };
     if (claim.kind === 'superseded') {
@@ -248,7 +254,22 @@ export function createGradeWorker(o: GradeWorkerOptions) {
     }
   }
 
-  const linkKey = (platformId: string, launch: Launch) => JSON.stringify([platformId, launch.ags_lineitems_url, launch.resource_link_id]);
+  /** The passback's line item and scaled score when both are known without asking the LMS. */
+  function cachedResolution(platformId: string, launch: PassbackLaunch, p: GradePassback): ResolvedScore | undefined {
+    const lineitemUrl = p.lineitem_url ?? launch.ags_lineitem_url ?? lineItemByLink.get(linkKey(platformId, launch));
+    if (!lineitemUrl) return undefined;
+    const scoreMaximum = p.score_maximum ?? cachedMaximum(platformId, launch, lineitemUrl);
+    if (scoreMaximum === undefined) return undefined;
+    return { lineitemUrl, scoreMaximum, scoreGiven: p.score_given ?? scaleScore(p.score_percent, scoreMaximum) };
+  }
+
+  function cachedMaximum(platformId: string, launch: PassbackLaunch, url: string): number | undefined {
+    if (!launch.ags_scopes.includes(AGS_SCOPES.lineItem) && !launch.ags_scopes.includes(AGS_SCOPES.lineItemReadonly)) return 100;
+    const hit = maxByLineItem.get(JSON.stringify([platformId, url]));
+    return hit && hit.expires > Date.now() ? hit.max : undefined;
+  }
+
+  const linkKey = (platformId: string, launch: PassbackLaunch) => JSON.stringify([platformId, launch.ags_lineitems_url, launch.resource_link_id]);
 
   function forgetLineItem(work: PassbackWork) {
     const l = work.launch;
@@ -256,7 +277,7 @@ export function createGradeWorker(o: GradeWorkerOptions) {
     if (work.passback.lineitem_url) maxByLineItem.delete(JSON.stringify([l.platform_id, work.passback.lineitem_url]));
   }
 
-  async function resolveLineItem(client: AgsClient, platform: Platform, launch: Launch, ref: PassbackRef): Promise<string> {
+  async function resolveLineItem(client: AgsClient, platform: Platform, launch: PassbackLaunch, ref: PassbackRef): Promise<string> {
     if (launch.ags_lineitem_url) return launch.ags_lineitem_url;
     const container = launch.ags_lineitems_url;
     if (!container || !launch.resource_link_id) throw new PassbackError('ags_not_available', 'The launch gave no line item and no line items URL with a resource link.');
@@ -271,7 +292,15 @@ export function createGradeWorker(o: GradeWorkerOptions) {
     return promise;
   }
 
-  async function findLineItem(client: AgsClient, platform: Platform, launch: Launch, resourceLinkId: string, ref: PassbackRef, container: string, key: string): Promise<string> {
+  async function findLineItem(
+    client: AgsClient,
+    platform: Platform,
+    launch: PassbackLaunch,
+    resourceLinkId: string,
+    ref: PassbackRef,
+    container: string,
+    key: string,
+  ): Promise<string> {
     const scopes = launch.ags_scopes;
     let url: string;
     if (scopes.includes(AGS_SCOPES.lineItem)) {
@@ -307,13 +336,12 @@ export function createGradeWorker(o: GradeWorkerOptions) {
     return url;
   }
 
-  async function lineItemMaximum(client: AgsClient, platform: Platform, launch: Launch, url: string): Promise<number> {
+  async function lineItemMaximum(client: AgsClient, platform: Platform, launch: PassbackLaunch, url: string): Promise<number> {
     const key = JSON.stringify([platform.id, url]);
-    const hit = maxByLineItem.get(key);
-    if (hit && hit.expires > Date.now()) return hit.max;
     // Without a line item scope the column cannot be read: post on a 100-point scale (AGS
-    // platforms scale a score by its own scoreMaximum).
-    if (!launch.ags_scopes.includes(AGS_SCOPES.lineItem) && !launch.ags_scopes.includes(AGS_SCOPES.lineItemReadonly)) return 100;
+    // platforms scale a score by its own scoreMaximum). cachedMaximum says so.
+    const known = cachedMaximum(platform.id, launch, url);
+    if (known !== undefined) return known;
     const li = await client.getLineItem(url);
     if (maxByLineItem.size > 10_000) maxByLineItem.clear();
     maxByLineItem.set(key, { max: li.scoreMaximum, expires: Date.now() + MAX_TTL_MS });

@@ -10,6 +10,7 @@
 // time. The full key is shown once, at creation, and cannot be recovered.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
+import { compiledOnce } from '../compiled-once.js';
 import type { ApiKey, Database } from '../schema.js';
 
 const KEY_FORMAT = /^tk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -53,20 +54,32 @@ export async function verifyApiKey(db: Kysely<Database>, presented: string): Pro
   const m = KEY_FORMAT.exec(presented.trim());
   if (!m) return null;
   const [, prefix, secret] = m as unknown as [string, string, string];
-  const row = await db.selectFrom('api_keys').selectAll().where('prefix', '=', prefix).executeTakeFirst();
+  const [row] = await keyByPrefix(db, { prefix });
   // Hash even when the prefix is unknown, so the answer takes the same time either way.
   const presentedHash = Buffer.from(hashApiKeySecret(secret), 'hex');
   const storedHash = Buffer.from(row?.key_hash ?? '0'.repeat(64), 'hex');
   const match = storedHash.length === presentedHash.length && timingSafeEqual(storedHash, presentedHash);
   if (!row || !match || row.revoked_at !== null) return null;
+  // The row just read says whether the minute is up: a busy key costs no write at all, and
+  // the update's own condition keeps concurrent requests from writing it more than once.
+  if (row.last_used_at === null || Date.now() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) await touchLastUsed(db, row.id);
+  const { key_hash: _hash, ...apiKey } = row;
+  return apiKey;
+}
+
+/** Every Grades API request runs it: built once. */
+const keyByPrefix = compiledOnce((db, p: { prefix: string }) => db.selectFrom('api_keys').selectAll().where('prefix', '=', p.prefix));
+
+/** How fresh last_used_at is kept: at most one write per key in this time. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+async function touchLastUsed(db: Kysely<Database>, id: string): Promise<void> {
   await db
     .updateTable('api_keys')
     .set({ last_used_at: sql`now()` })
-    .where('id', '=', row.id)
+    .where('id', '=', id)
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '60 seconds'`)]))
     .execute();
-  const { key_hash: _hash, ...apiKey } = row;
-  return apiKey;
 }
 
 export async function listApiKeys(db: Kysely<Database>, workspaceId: string): Promise<ApiKeySummary[]> {

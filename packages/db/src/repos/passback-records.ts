@@ -13,9 +13,9 @@
 // @tether/queue implements it with pg-boss.
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Attempt, Database, GradePassback, Launch, PassbackSkipCode, PassbackStatus } from '../schema.js';
+import type { Attempt, Database, GradePassback, Launch, PassbackStatus } from '../schema.js';
 import { writeAudit } from './audit.js';
-import { appendEvents, type EventInput } from './launches.js';
+import { appendEvents, type EventInput, storedEvents } from './launches.js';
 import { bestRow, offerBestScore } from './passback-best-scores.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -38,7 +38,21 @@ export function passbackTargetKey(launch: Pick<Launch, 'ags_lineitem_url' | 'ags
   return null;
 }
 
-export const formatPercent = (p: number) => `${Number(p.toFixed(2))} %`;
+/**
+ * A percent for people: rounded half up to 2 decimals on its decimal digits (72.005 → 72.01,
+ * as a person reads it, not as the binary double happens to fall), trailing zeros dropped.
+ * The same rule as SQL's `trim_scale(round(x::text::numeric, 2))`, which the recording
+ * statement uses for the skip reason it writes.
+ */
+export function formatPercent(p: number): string {
+  const text = String(Math.abs(p));
+  if (!/^\d+(\.\d+)?$/.test(text)) return `${Number(p.toFixed(2))} %`; // exponent notation: far below 0.01 or huge
+  const [whole = '0', frac = ''] = text.split('.');
+  let cents = BigInt(whole + frac.padEnd(2, '0').slice(0, 2));
+  if ((frac[2] ?? '0') >= '5') cents += 1n;
+  const value = Number(cents) / 100;
+  return `${p < 0 && value !== 0 ? -value : value} %`;
+}
 
 /** Scores are stored as `real`: compare what was sent with what is stored loosely. */
 export const samePercent = (a: number, b: number) => Math.abs(a - b) < 1e-4;
@@ -70,68 +84,142 @@ export function attemptDecision(p: Pick<GradePassback, 'skip_code' | 'skip_reaso
  * becomes the key's best, gets a passback row `queued` and a queue job (written in the same
  * transaction), a lower or equal one a `skipped` passback. The same attempt key again ⇒
  * `duplicate` with the original rows.
+ *
+ * Round trips: BEGIN, ONE statement (attempt, best-of-N, passback and timeline: see
+ * `recordAttemptStatement`), the queue's job when queued, COMMIT. A duplicate reads the
+ * original rows with one more.
  */
 export async function recordAttempt(db: Kysely<Database>, input: RecordAttemptInput): Promise<RecordAttemptResult> {
   const { launch, workspaceId } = input;
   const targetKey = passbackTargetKey(launch);
   if (!targetKey || !launch.platform_id || !launch.lti_sub) throw new Error('recordAttempt: the launch has no AGS endpoint, platform or learner');
-  const platformId = launch.platform_id;
-  const ltiSub = launch.lti_sub;
+  const passbackId = randomUUID();
+  const jobId = randomUUID();
+  const received: EventInput = {
+    step: 'grade_received',
+    outcome: 'ok',
+    details: { attemptId: input.attemptKey, percent: input.scorePercent, submittedAt: input.submittedAt.toISOString(), passbackId },
+  };
+  // Both possible timelines are prepared here; the statement keeps the one that happened and
+  // fills in the skip's reason and the best score it read under the key row's lock.
+  const queuedEvents = storedEvents([received, { step: 'grade_queued', outcome: 'ok', details: { passbackId, jobId, lineItem: launch.ags_lineitem_url ?? null } }]);
+  const skippedEvents = storedEvents([received, { step: 'grade_skipped', outcome: 'info', details: { passbackId, reason: '', code: 'not_better', bestPercent: 0 } }]);
+  const values: RecordAttemptValues = {
+    workspaceId,
+    launchId: launch.id,
+    correlationId: launch.correlation_id,
+    attemptKey: input.attemptKey,
+    scorePercent: input.scorePercent,
+    submittedAt: input.submittedAt,
+    platformId: launch.platform_id,
+    ltiSub: launch.lti_sub,
+    targetKey,
+    lineitemUrl: launch.ags_lineitem_url,
+    passbackId,
+    jobId,
+    queuedEvents: JSON.stringify(queuedEvents),
+    skippedEvents: JSON.stringify(skippedEvents),
+  };
   return db.transaction().execute(async (trx) => {
-    const attempt = await trx
-      .insertInto('attempts')
-      .values({ workspace_id: workspaceId, launch_id: launch.id, attempt_key: input.attemptKey, score_percent: input.scorePercent, submitted_at: input.submittedAt })
-      .onConflict((oc) => oc.columns(['workspace_id', 'attempt_key']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (!attempt) {
-      const existing = await trx.selectFrom('attempts').selectAll().where('workspace_id', '=', workspaceId).where('attempt_key', '=', input.attemptKey).executeTakeFirstOrThrow();
-      const passback = await trx.selectFrom('grade_passbacks').selectAll().where('attempt_id', '=', existing.id).executeTakeFirst();
-      const sameInput = existing.launch_id === launch.id && samePercent(existing.score_percent, input.scorePercent);
-      return { kind: 'duplicate' as const, attempt: existing, passback, sameInput };
+    const row = (await recordAttemptStatement(values).execute(trx)).rows[0];
+    if (!row) {
+      // The attempt key was taken (ON CONFLICT DO NOTHING wrote nothing): answer with the original.
+      const found = await attemptWithPassback(trx, workspaceId, input.attemptKey);
+      if (!found) throw new Error('recordAttempt: the attempt key conflicted but no attempt was found');
+      const sameInput = found.attempt.launch_id === launch.id && samePercent(found.attempt.score_percent, input.scorePercent);
+      return { kind: 'duplicate' as const, attempt: found.attempt, passback: found.passback, sameInput };
     }
-
-    const passbackId = randomUUID();
-    const won = await offerBestScore(trx, { platformId, targetKey, ltiSub, workspaceId, percent: input.scorePercent, passbackId });
-
-    let skip: { code: PassbackSkipCode; reason: string; best: number } | null = null;
-    if (!won) {
-      // ON CONFLICT locked the row even though it did not update it: this read is current.
-      const best = await bestRow(trx, platformId, targetKey, ltiSub);
-      const bestPercent = best?.best_percent ?? 0;
-      skip = { code: 'not_better', reason: `not better than ${formatPercent(bestPercent)}`, best: bestPercent };
-    }
-    const jobId = skip ? null : randomUUID();
-    const passback = await trx
-      .insertInto('grade_passbacks')
-      .values({
-        id: passbackId,
-        workspace_id: workspaceId,
-        attempt_id: attempt.id,
-        launch_id: launch.id,
-        platform_id: platformId,
-        lineitem_url: launch.ags_lineitem_url,
-        target_key: targetKey,
-        lti_sub: ltiSub,
-        score_percent: input.scorePercent,
-        status: skip ? 'skipped' : 'queued',
-        skip_code: skip?.code ?? null,
-        skip_reason: skip?.reason ?? null,
-        job_id: jobId,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    if (jobId) await input.queue.enqueue(passbackId, { trx, jobId });
-
-    const events: EventInput[] = [
-      { step: 'grade_received', outcome: 'ok', details: { attemptId: input.attemptKey, percent: input.scorePercent, submittedAt: input.submittedAt.toISOString(), passbackId } },
-      skip
-        ? { step: 'grade_skipped', outcome: 'info', details: { passbackId, reason: skip.reason, code: skip.code, bestPercent: skip.best } }
-        : { step: 'grade_queued', outcome: 'ok', details: { passbackId, jobId, lineItem: launch.ags_lineitem_url ?? null } },
-    ];
-    await appendEvents(trx, launch.correlation_id, workspaceId, events);
+    const { _a_id, _a_score_percent, _a_submitted_at, _a_created_at, ...passback } = row;
+    if (passback.status === 'queued') await input.queue.enqueue(passbackId, { trx, jobId });
+    const attempt: Attempt = {
+      id: _a_id,
+      workspace_id: workspaceId,
+      launch_id: launch.id,
+      attempt_key: input.attemptKey,
+      score_percent: _a_score_percent,
+      submitted_at: _a_submitted_at,
+      created_at: _a_created_at,
+    };
     return { kind: 'created' as const, attempt, passback };
   });
+}
+
+interface RecordAttemptValues {
+  workspaceId: string;
+  launchId: string;
+  correlationId: string;
+  attemptKey: string;
+  scorePercent: number;
+  submittedAt: Date;
+  platformId: string;
+  ltiSub: string;
+  targetKey: string;
+  lineitemUrl: string | null;
+  passbackId: string;
+  jobId: string;
+  /** The timeline row's events (JSON) when the score is queued, and when it is skipped. */
+  queuedEvents: string;
+  skippedEvents: string;
+}
+
+type RecordedRow = GradePassback & { _a_id: string; _a_score_percent: number; _a_submitted_at: Date; _a_created_at: Date };
+
+/**
+ * The attempt, best-of-N, the passback and its timeline row in one statement (data-modifying
+ * CTEs; a single statement is atomic). Each step runs only on the previous one's row: a taken
+ * attempt key writes nothing and returns no row.
+ *
+ * Best-of-N: the upsert on grade_best_scores always takes the key row's lock and, through
+ * RETURNING, reads its CURRENT version (not the statement's snapshot): a strictly better score
+ * becomes the best (`won`); otherwise the row keeps its values and `best_percent` is the best
+ * this score lost to — what the skip's reason names, as a separate read under the lock did.
+ * Concurrent attempts for one key serialise on that row.
+ *
+ * The reason's number is formatted as `formatPercent` does (decimal rounding to 2 places,
+ * trailing zeros dropped).
+ */
+function recordAttemptStatement(v: RecordAttemptValues) {
+  return sql<RecordedRow>`
+    with a as (
+      insert into attempts (workspace_id, launch_id, attempt_key, score_percent, submitted_at)
+      values (${v.workspaceId}, ${v.launchId}, ${v.attemptKey}, ${v.scorePercent}, ${v.submittedAt})
+      on conflict (workspace_id, attempt_key) do nothing
+      returning id, score_percent, submitted_at, created_at
+    ), b as (
+      insert into grade_best_scores as g (platform_id, target_key, lti_sub, workspace_id, best_percent, best_passback_id)
+      select ${v.platformId}, ${v.targetKey}, ${v.ltiSub}, ${v.workspaceId}, a.score_percent, ${v.passbackId}::uuid from a
+      on conflict (platform_id, target_key, lti_sub) do update set
+        best_percent = case when g.best_percent < excluded.best_percent then excluded.best_percent else g.best_percent end,
+        best_passback_id = case when g.best_percent < excluded.best_percent then excluded.best_passback_id else g.best_passback_id end,
+        updated_at = case when g.best_percent < excluded.best_percent then now() else g.updated_at end
+      returning best_percent, best_passback_id is not distinct from ${v.passbackId}::uuid as won
+    ), d as (
+      select won, best_percent, case when won then null else 'not better than ' || trim_scale(round(best_percent::text::numeric, 2))::text || ' %' end as reason from b
+    ), p as (
+      insert into grade_passbacks (id, workspace_id, attempt_id, launch_id, platform_id, lineitem_url, target_key, lti_sub, score_percent, status, skip_code, skip_reason, job_id)
+      select ${v.passbackId}::uuid, ${v.workspaceId}, a.id, ${v.launchId}, ${v.platformId}, ${v.lineitemUrl}, ${v.targetKey}, ${v.ltiSub}, a.score_percent,
+        case when d.won then 'queued' else 'skipped' end,
+        case when d.won then null else 'not_better' end,
+        d.reason,
+        case when d.won then ${v.jobId}::uuid end
+      from a cross join d
+      returning *
+    ), t as (
+      insert into launch_timeline (correlation_id, workspace_id, events)
+      select ${v.correlationId}, ${v.workspaceId}, case when d.won then ${v.queuedEvents}::jsonb
+        else jsonb_set(jsonb_set(${v.skippedEvents}::jsonb, '{1,details,reason}', to_jsonb(d.reason)), '{1,details,bestPercent}', to_jsonb(d.best_percent)) end
+      from d
+    )
+    select p.*, a.id as _a_id, a.score_percent as _a_score_percent, a.submitted_at as _a_submitted_at, a.created_at as _a_created_at
+    from p cross join a`;
+}
+
+/** An attempt by its key and its passback (if any). */
+async function attemptWithPassback(db: Db, workspaceId: string, attemptKey: string): Promise<{ attempt: Attempt; passback: GradePassback | undefined } | undefined> {
+  const attempt = await db.selectFrom('attempts').selectAll().where('workspace_id', '=', workspaceId).where('attempt_key', '=', attemptKey).executeTakeFirst();
+  if (!attempt) return undefined;
+  const passback = await db.selectFrom('grade_passbacks').selectAll().where('attempt_id', '=', attempt.id).executeTakeFirst();
+  return { attempt, passback };
 }
 
 /** A passback and its attempt, by the attempt key the host product used. */
