@@ -52,7 +52,7 @@ export function postgresPids(): number[] {
  * CPU milliseconds used so far by a set of processes. For a server that forks (PostgreSQL),
  * the parent's count of exited children keeps backends that closed during the window.
  */
-export function cpuMs(pids: number[]): number {
+function cpuMs(pids: number[]): number {
   const set = new Set(pids);
   let total = 0;
   for (const pid of pids) {

@@ -45,7 +45,15 @@ export interface CreateDepsOptions {
 export async function createDeps(config: RuntimeConfig, opts: CreateDepsOptions = {}): Promise<RuntimeDeps> {
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL, base: { service: 'tether-runtime' }, redact: ['idToken', 'id_token', 'token', 'secret'] });
   const dataDir = resolveDataDir(config.TETHER_DATA_DIR);
-  const handle = opts.db ? undefined : await createDb({ url: config.DATABASE_URL || undefined, dataDir, poolSize: config.DB_POOL_SIZE, preparedStatements: config.DB_PREPARED_STATEMENTS, log: (l) => logger.info(l) });
+  const handle = opts.db
+    ? undefined
+    : await createDb({
+        url: config.DATABASE_URL || undefined,
+        dataDir,
+        poolSize: config.DB_POOL_SIZE,
+        preparedStatements: config.DB_PREPARED_STATEMENTS,
+        log: (l) => logger.info(l),
+      });
   const db = opts.db ?? handle!.db;
   if (handle) await migrateToLatest(db);
 

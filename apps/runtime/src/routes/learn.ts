@@ -35,7 +35,7 @@ const learnerSessionSchema = z.object({
   instructor: z.enum(['0', '1']),
   frame: z.string().default(SELF_FRAME_ANCESTORS),
 });
-export type LearnerSession = z.input<typeof learnerSessionSchema>;
+type LearnerSession = z.input<typeof learnerSessionSchema>;
 
 /** The login state, a dot, and 32 random bytes — base64url, as `randomToken()` mints both. */
 const codeSchema = z.string().regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
