@@ -6,7 +6,8 @@
 // proxy in front of the database), rows written (per table) and WAL bytes. Then the grade
 // passback drain and the troubleshooting lookup on a table of 1 M launches.
 // The runtime and the database run in their own processes; lms-sim and the load generator in
-// this one. Everything shares this machine: read the figures as ratios within one run.
+// this one. Then ltijs (with ltijs-sequelize) on the same PostgreSQL, measured the same way.
+// Everything shares this machine: read the figures as ratios within one run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,8 @@ async function oneLaunch(sim: LmsSim, sub: string): Promise<Sample> {
   const t2 = performance.now();
   const launch = await fetch(form.action, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form.fields), headers: { cookie } });
   await launch.arrayBuffer();
-  if (launch.status !== 303) throw new Error(`launch ${launch.status} ${launch.headers.get('x-tether-error')}`);
+  // Tether answers 303 (See Other), ltijs 302: both send the browser to the landing.
+  if (launch.status !== 303 && launch.status !== 302) throw new Error(`launch ${launch.status} ${launch.headers.get('x-tether-error')}`);
   const t3 = performance.now();
   // The landing hop redeems the one-time code (one delete) and renders the page itself.
   const landing = await fetch(new URL(launch.headers.get('location')!, form.action), { redirect: 'manual' });
@@ -93,7 +95,7 @@ interface Engine {
   url: string;
   /** The database server's processes, to read their CPU. */
   serverPids: () => number[];
-  /** The server processes serving the runtime's connections only (none for the embedded engine: it is one process). */
+  /** The server processes serving the tool's connections only (none for the embedded engine: it is one process). */
   backendPids?: (admin: Kysely<Database>) => Promise<number[]>;
   close(): Promise<void>;
 }
@@ -142,7 +144,7 @@ async function measuredRun(
       `load generator + lms-sim + statement counter (this process): ${per(selfMs)} ms CPU per launch`,
   );
   console.log(
-    `${label} per launch: runtime CPU ${per(toolMs)} ms, database CPU ${per(serverMs)} ms${engine.label === 'embedded' ? ' (PGlite process)' : ' (all server processes)'}${backendMs === null ? '' : `, ${per(backendMs)} ms in the runtime's own backends`}; ` +
+    `${label} per launch: tool CPU ${per(toolMs)} ms, database CPU ${per(serverMs)} ms${engine.label === 'embedded' ? ' (PGlite process)' : ' (all server processes)'}${backendMs === null ? '' : `, ${per(backendMs)} ms in the tool's own backends`}; ` +
       `${per(q1.statements - q0.statements)} statements in ${per(q1.roundTrips - q0.roundTrips)} round trips; ${per(rows)} rows written; ${(walBytes / n).toFixed(0)} WAL bytes`,
   );
   console.log(
@@ -190,6 +192,55 @@ async function benchEngine(engine: Engine) {
   await admin.destroy();
 }
 
+/**
+ * The reference: ltijs 5.9 with ltijs-sequelize on the same PostgreSQL server (its own
+ * database, empty — Tether's holds the seeded history), driven by its own lms-sim through the
+ * same hops, measured the same way, in the same run.
+ */
+async function benchLtijs(adminUrl: string) {
+  const engine = await postgresEngine(adminUrl, { migrate: false, label: 'ltijs' });
+  const adminDbUrl = new URL(engine.url);
+  adminDbUrl.searchParams.set('application_name', 'tether-bench');
+  const admin = createKysely(adminDbUrl.toString(), 4);
+  const sim = await startLmsSim({});
+  const port = await freePort();
+  const counter = await startStatementCounter(engine.url);
+  const tool = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ltijs-tool.ts')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LTIJS_DATABASE_URL: counter.url,
+      LTIJS_PORT: String(port),
+      LTIJS_ISSUER: sim.issuer,
+      LTIJS_CLIENT_ID: sim.clientId,
+      LTIJS_AUTH_URL: sim.endpoints.auth,
+      LTIJS_TOKEN_URL: sim.endpoints.token,
+      LTIJS_JWKS_URL: sim.endpoints.jwks,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tool.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+      tool.on('exit', (code) => reject(new Error(`ltijs exited with ${code}`)));
+    });
+    tool.stdout!.resume();
+    sim.registerTool({ loginUrl: `http://127.0.0.1:${port}/login`, redirectUris: [`http://127.0.0.1:${port}/`], jwksUrl: `http://127.0.0.1:${port}/keys` });
+    await drive(sim, 10, 2000, (n) => `returning-${n % RETURNING_LEARNERS}`);
+    for (let i = 0; i < RETURNING_LEARNERS; i += 25) await Promise.all(Array.from({ length: 25 }, (_, j) => oneLaunch(sim, `returning-${i + j}`)));
+    await new Promise((res) => setTimeout(res, 11_000));
+    await measuredRun(engine, admin, sim, tool, counter, 'returning', (n) => `returning-${n % RETURNING_LEARNERS}`);
+    await measuredRun(engine, admin, sim, tool, counter, 'first', (n) => `first-${n}`);
+  } finally {
+    tool.kill('SIGTERM');
+    await new Promise((r) => (tool.exitCode === null ? tool.once('exit', r) : r(null)));
+    await counter.close();
+    await sim.close();
+    await admin.destroy();
+    await engine.close();
+  }
+}
+
 async function embeddedEngine(): Promise<Engine> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'embedded-engine.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
@@ -210,13 +261,13 @@ async function embeddedEngine(): Promise<Engine> {
   };
 }
 
-async function postgresEngine(adminUrl: string): Promise<Engine> {
+async function postgresEngine(adminUrl: string, opts: { migrate?: boolean; label?: string } = {}): Promise<Engine> {
   process.env.TETHER_TEST_DATABASE_URL = adminUrl;
-  const t = await createTestDatabase();
+  const t = await createTestDatabase({ migrate: opts.migrate ?? true });
   await t.db.destroy();
   delete process.env.TETHER_TEST_DATABASE_URL;
   return {
-    label: 'postgres',
+    label: opts.label ?? 'postgres',
     url: t.url,
     serverPids: postgresPids,
     // Every session on the bench database but this script's own (named `tether-bench`).
@@ -239,7 +290,7 @@ console.log(
     'the runtime and the database each in their own process (CPU from /proc), lms-sim + load generator + statement counter in this one.\n',
 );
 
-const engines = (process.env.BENCH_ENGINES ?? 'embedded,postgres').split(',');
+const engines = (process.env.BENCH_ENGINES ?? 'embedded,postgres,ltijs').split(',');
 const adminUrl = process.env.DATABASE_URL;
 delete process.env.TETHER_TEST_DATABASE_URL;
 if (engines.includes('embedded')) {
@@ -258,5 +309,7 @@ if (adminUrl && engines.includes('postgres')) {
     await e.close();
   }
 } else if (!adminUrl) {
-  console.log('\n(set DATABASE_URL to also run against a PostgreSQL server)');
+  console.log('\n(set DATABASE_URL to also run against a PostgreSQL server, and ltijs on it for reference)');
 }
+// The reference tool, same machine, same run.
+if (adminUrl && engines.includes('ltijs')) await benchLtijs(adminUrl);

@@ -32,7 +32,8 @@ const POSTERS = Number(process.env.BENCH_PASSBACK_POSTERS ?? 20);
  * delivered every score to lms-sim (token requests counted: one per platform + scope set).
  */
 export async function benchPassback(label: string, db: Kysely<Database>, workspaceId: string, runtimeUrl: string, sim: LmsSim) {
-  const count = Number(process.env.BENCH_PASSBACKS ?? 2000);
+  // The embedded engine runs one statement at a time for every connection: a few hundred say enough there.
+  const count = Number(process.env.BENCH_PASSBACKS ?? (label === 'embedded' ? 300 : 2000));
   const { key } = await createApiKey(db, { workspaceId, name: 'bench' });
   const launches = await sql<{ correlation_id: string }>`
     select distinct on (lti_sub) correlation_id from launches where status = 'landed' and workspace_id = ${workspaceId} order by lti_sub, created_at limit ${count}`.execute(db);
