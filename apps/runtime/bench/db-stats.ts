@@ -19,6 +19,16 @@ export async function walBytesSince(db: Kysely<Database>, from: string): Promise
   return Number(r.rows[0]!.bytes);
 }
 
+/**
+ * Transactions committed or rolled back in this database so far. Every statement a launch
+ * runs outside BEGIN…COMMIT is a transaction of its own (Tether's launch has no explicit
+ * transaction), so per launch this counts its statements — without a proxy in the path.
+ */
+export async function transactions(db: Kysely<Database>): Promise<number> {
+  const r = await sql<{ n: string }>`select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = current_database()`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
 export async function tableWrites(db: Kysely<Database>): Promise<Map<string, TableWrites>> {
   const r = await sql<{ table: string; ins: string; upd: string; del: string }>`
     select schemaname || '.' || relname as table, n_tup_ins::text as ins, n_tup_upd::text as upd, n_tup_del::text as del

@@ -94,6 +94,6 @@ export async function benchPassback(label: string, db: Kysely<Database>, workspa
   );
   const per = (ms: number) => (posted ? (ms / posted).toFixed(2) : '-');
   console.log(
-    `${label.padEnd(9)} passback: accepting CPU per grade: runtime ${per(acceptCpu.runtime)} ms, database ${per(acceptCpu.database)} ms, bench (client + lms-sim + statement counter) ${per(acceptCpu.bench)} ms`,
+    `${label.padEnd(9)} passback: accepting CPU per grade: runtime ${per(acceptCpu.runtime)} ms, database ${per(acceptCpu.database)} ms, bench (client + lms-sim) ${per(acceptCpu.bench)} ms`,
   );
 }
