@@ -7,6 +7,8 @@ export interface TableWrites {
   inserted: number;
   updated: number;
   deleted: number;
+  /** Updates that stayed on their page and wrote no index entry (HOT). */
+  hot: number;
 }
 
 export async function walPosition(db: Kysely<Database>): Promise<string> {
@@ -30,10 +32,10 @@ export async function transactions(db: Kysely<Database>): Promise<number> {
 }
 
 export async function tableWrites(db: Kysely<Database>): Promise<Map<string, TableWrites>> {
-  const r = await sql<{ table: string; ins: string; upd: string; del: string }>`
-    select schemaname || '.' || relname as table, n_tup_ins::text as ins, n_tup_upd::text as upd, n_tup_del::text as del
+  const r = await sql<{ table: string; ins: string; upd: string; del: string; hot: string }>`
+    select schemaname || '.' || relname as table, n_tup_ins::text as ins, n_tup_upd::text as upd, n_tup_del::text as del, n_tup_hot_upd::text as hot
     from pg_stat_user_tables`.execute(db);
-  return new Map(r.rows.map((x) => [x.table, { table: x.table, inserted: Number(x.ins), updated: Number(x.upd), deleted: Number(x.del) }]));
+  return new Map(r.rows.map((x) => [x.table, { table: x.table, inserted: Number(x.ins), updated: Number(x.upd), deleted: Number(x.del), hot: Number(x.hot) }]));
 }
 
 /**
@@ -44,7 +46,13 @@ export function writesBetween(before: Map<string, TableWrites>, after: Map<strin
   return [...after.values()]
     .map((a) => {
       const b = before.get(a.table);
-      return { table: a.table, inserted: a.inserted - (b?.inserted ?? 0), updated: a.updated - (b?.updated ?? 0), deleted: a.deleted - (b?.deleted ?? 0) };
+      return {
+        table: a.table,
+        inserted: a.inserted - (b?.inserted ?? 0),
+        updated: a.updated - (b?.updated ?? 0),
+        deleted: a.deleted - (b?.deleted ?? 0),
+        hot: a.hot - (b?.hot ?? 0),
+      };
     })
     .filter((w) => w.inserted + w.updated + w.deleted > 0)
     .sort((x, y) => y.inserted + y.updated + y.deleted - (x.inserted + x.updated + x.deleted));

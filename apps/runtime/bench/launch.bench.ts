@@ -154,7 +154,7 @@ async function measuredRun(engine: Engine, admin: Kysely<Database>, sim: LmsSim,
       .slice(0, 8)
       .map(
         (w) =>
-          `${w.table.replace(/^public\./, '')} ${[w.inserted && `+${per(w.inserted)}`, w.updated && `~${per(w.updated)}`, w.deleted && `-${per(w.deleted)}`].filter(Boolean).join(' ')}`,
+          `${w.table.replace(/^public\./, '')} ${[w.inserted && `+${per(w.inserted)}`, w.updated && `~${per(w.updated)}${w.hot ? ` (${per(w.hot)} HOT)` : ''}`, w.deleted && `-${per(w.deleted)}`].filter(Boolean).join(' ')}`,
       )
       .join(', ')}`,
   );

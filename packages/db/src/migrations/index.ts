@@ -11,6 +11,7 @@ import * as registrationAttempts from './2026-11-29T03-00_registration_attempts.
 import * as learnerCodes from './2026-11-29T04-00_learner_codes.js';
 import * as loginEvents from './2026-11-29T05-00_login_events.js';
 import * as compactTimeline from './2026-11-29T06-00_compact_timeline.js';
+import * as loginStateFillfactor from './2026-11-29T07-00_login_state_fillfactor.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-23T01-00_initial': initial,
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T04-00_learner_codes': learnerCodes,
   '2026-11-29T05-00_login_events': loginEvents,
   '2026-11-29T06-00_compact_timeline': compactTimeline,
+  '2026-11-29T07-00_login_state_fillfactor': loginStateFillfactor,
   '2026-11-29T02-00_sign_in_limits': signInLimits,
   '2026-11-29T03-00_registration_attempts': registrationAttempts,
 };
