@@ -3,25 +3,16 @@
 // process, as in production — and seeds a workspace with an admin and a scenario.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuth, createWorkspaceAdmin, deriveAuthSecret } from '@tether/auth';
 import { createScenario, createWorkspace } from '@tether/db';
 import { createTestDatabase } from '@tether/db/testing';
+import { freePort } from '@tether/http/testing';
 
 const root = join(import.meta.dirname, '../../..');
 const SECRET = 'e2e-secret-'.padEnd(48, 'x');
 export const ADMIN = { email: 'ada@acme.test', password: 'correct horse battery staple' };
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 function start(name: string, args: string[], env: Record<string, string>, ready: RegExp, cwd = root): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,19 +2,9 @@
 // production), and a workspace connected to an lms-sim platform.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createPlatform, createScenario, createWorkspace, type Database, type Kysely } from '@tether/db';
 import type { LmsSim } from '@tether/lms-sim';
-
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 export async function startRuntimeProcess(databaseUrl: string, port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];

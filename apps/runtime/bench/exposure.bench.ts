@@ -4,8 +4,9 @@
 import { request } from 'node:http';
 import { sql } from '@tether/db';
 import { createTestDatabase } from '@tether/db/testing';
+import { freePort } from '@tether/http/testing';
 import { startLmsSim } from '@tether/lms-sim';
-import { connectSim, freePort, memoryOf, startRuntimeProcess } from './bench-runtime.js';
+import { connectSim, memoryOf, startRuntimeProcess } from './bench-runtime.js';
 
 const MB = 1024 * 1024;
 

@@ -1,5 +1,6 @@
 // The happy paths through real HTTP against lms-sim: cookie and cookie-less state binding,
 // provisioning, routing, landing, and the LMS quirks a launch must survive.
+import { sql } from '@tether/db';
 import { parseAutoPostForm, simulateBrowserLaunch } from '@tether/lms-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './harness.js';
@@ -78,6 +79,21 @@ describe('a resource link launch', () => {
     expect(await counts(h)).toEqual(before);
     const identity = await h.t.db.selectFrom('lti_identities').selectAll().where('sub', '=', 'learner-2').executeTakeFirstOrThrow();
     expect(identity.name).toBe('New Name');
+  });
+
+  it('a returning learner whose LMS profile did not change does not rewrite their identity row', async () => {
+    await launch(h, { user: { sub: 'learner-same', name: 'Same Name' } });
+    const version = async () => (await sql<{ v: string }>`select xmin::text as v from lti_identities where sub = 'learner-same'`.execute(h.t.db)).rows[0]!.v;
+    const before = await version();
+    expect((await launch(h, { user: { sub: 'learner-same', name: 'Same Name' } })).status).toBe(303);
+    expect(await version()).toBe(before);
+  });
+
+  it('correlation IDs are time-ordered UUIDs (v7): index inserts go to the end of the index', async () => {
+    const a = await launch(h, {});
+    const b = await launch(h, {});
+    expect(a.correlationId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a.correlationId! < b.correlationId!).toBe(true);
   });
 
   it('routes by scenario ID as well as slug', async () => {

@@ -2,10 +2,10 @@
 // first started alone (it migrates); a stop takes them all down. Refused without PostgreSQL.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@tether/db/testing';
+import { freePort } from '@tether/http/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 
@@ -19,15 +19,6 @@ afterAll(async () => {
   await t?.close();
   await rm(dataDir, { recursive: true, force: true });
 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** The live runtime processes a process started (from /proc; tsx's esbuild helper is not one). */
 async function childrenOf(pid: number): Promise<number[]> {

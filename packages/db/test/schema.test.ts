@@ -146,4 +146,9 @@ describe(`schema on ${testEngine()} engine`, () => {
     expect(defs).toMatch(/platforms.*\(issuer, client_id\)/);
     expect(defs).toMatch(/login_states.*\(state\)/);
   });
+
+  it('keeps room on login_states pages, so the two updates of a launch state stay HOT', async () => {
+    const r = await sql<{ reloptions: string[] | null }>`select reloptions from pg_class where relname = 'login_states'`.execute(t.db);
+    expect(r.rows[0]?.reloptions).toContain('fillfactor=50');
+  });
 });

@@ -3,7 +3,7 @@
 // returns `close`, and `closeAfterEach` closes it all through the runner's own hook.
 import { generateKeyPair, type JsonWebKey, type KeyObject, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { promisify } from 'node:util';
 
 /** Things to close after each test. */
@@ -145,3 +145,13 @@ export async function startJwksServer(keys: JsonWebKey[]): Promise<TestServer & 
   });
   return { ...server, jwksUrl: `${server.url}/jwks` };
 }
+
+/** A TCP port free on 127.0.0.1 right now, for a child process that must be told its port up front. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createNetServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
