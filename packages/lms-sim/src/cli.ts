@@ -88,11 +88,12 @@ async function main(): Promise<void> {
     '',
   ];
   if (sim.tools().length) {
-    lines.push(`Tool registered. Launch it from ${sim.url}/ (or ${sim.url}/launch?as=learner).`);
+    lines.push(`Tool registered. Launch it from ${sim.url}/ (or ${sim.url}/launch?as=learner&scenario_id=<slug>).`);
   } else {
     lines.push(
       'No tool registered yet. Either:',
-      `  • dynamic registration: open ${sim.url}/ and enter the tool's registration URL, or start with --register-url URL;`,
+      `  • dynamic registration: open ${sim.url}/ and paste the tool's registration URL (Tether: http://localhost:3001/lti/register?token=…,`,
+      '    copy it from the dashboard: LTI settings → Dynamic registration), or start with --register-url URL;',
       '  • manual: restart with --tool-login-url URL --tool-redirect-uri URL --tool-jwks-url URL',
       '    and enter the values above (issuer, client_id, deployment_id, auth/token/JWKS URLs) in the tool.',
     );

@@ -19,6 +19,8 @@ export const CLAIM = {
   deepLinkingSettings: 'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings',
   dlContentItems: 'https://purl.imsglobal.org/spec/lti-dl/claim/content_items',
   dlData: 'https://purl.imsglobal.org/spec/lti-dl/claim/data',
+  dlMsg: 'https://purl.imsglobal.org/spec/lti-dl/claim/msg',
+  dlErrorMsg: 'https://purl.imsglobal.org/spec/lti-dl/claim/errormsg',
 } as const;
 
 /** Short names accepted by `Tamper.omit` / `Tamper.set` besides full claim names. */

@@ -83,7 +83,7 @@ export function page(title: string, bodyHtml: string): string {
   return `<!doctype html>
 <html>
 <head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}code,pre{background:#f4f4f4;padding:.1rem .3rem}td,th{text-align:left;padding:.2rem .6rem}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}code,pre{background:#f4f4f4;padding:.1rem .3rem}td,th{text-align:left;padding:.2rem .6rem;vertical-align:top}table{border-collapse:collapse}.hint{color:#555;font-size:.9em}section.tool{border:1px solid #ddd;border-radius:.4rem;padding:.2rem 1rem 1rem;margin:1rem 0}form{margin:.5rem 0}td form{margin:0}ul.scores{margin:0;padding-left:1rem}</style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>

@@ -14,7 +14,7 @@ export {
   SCOPE,
   TOOL_CONFIGURATION,
 } from './constants.js';
-export { DEFAULT_CONTEXT, DEFAULT_RESOURCE_LINK, DEFAULT_USER } from './defaults.js';
+export { DEFAULT_CONTEXT, DEFAULT_INSTRUCTOR, DEFAULT_RESOURCE_LINK, DEFAULT_USER } from './defaults.js';
 export { autoPostForm, escapeHtml, parseAutoPostForm } from './html.js';
 export { applyClaimTamper, claimKey, signPlatformJwt } from './id-token.js';
 export { buildLaunchClaims } from './routes/launch.js';

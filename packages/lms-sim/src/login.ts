@@ -57,6 +57,8 @@ export function loginInitiation(sim: SimContext, spec: LaunchSpec = {}): LoginIn
       ...spec.deepLinking,
     };
     if (deepLinking.data === null || deepLinking.data === undefined) delete deepLinking.data;
+    // The response's items are placed in this course (matched back by the echoed data).
+    if (typeof deepLinking.data === 'string' && context) sim.state.deepLinkContexts.set(deepLinking.data, context.id);
     const list = sim.state.deepLinkData.get(tool.clientId) ?? [];
     list.push(typeof deepLinking.data === 'string' ? deepLinking.data : undefined);
     sim.state.deepLinkData.set(tool.clientId, list);

@@ -1,6 +1,7 @@
 /** The LMS simulator: its public API over the state, and the hono app serving the routes. */
 import { Hono } from 'hono';
 import type { JWK } from 'jose';
+import { activityLaunchSpec, addActivity, listActivities } from './activities.js';
 import { DEFAULT_CONTEXT } from './defaults.js';
 import { KeyStore } from './keys.js';
 import { findLineItem, insertLineItem, lineItemJson, lineItemsUrl, lineItemUrl } from './line-items.js';
@@ -13,9 +14,12 @@ import { installMiddleware } from './routes/middleware.js';
 import { installNrpsRoutes } from './routes/nrps.js';
 import { installRegistrationRoutes } from './routes/registration.js';
 import { installTokenRoutes } from './routes/token.js';
+import { installUiRoutes } from './routes/ui.js';
 import { createState, emptyStats, type PendingLaunch, type SimContext, type SimState } from './state.js';
 import { issueAccessToken, registerTool } from './tools.js';
 import type {
+  Activity,
+  ActivityInput,
   CreateLineItemInput,
   DecodedAssertion,
   DeepLinkResponseRecord,
@@ -24,6 +28,7 @@ import type {
   FailRule,
   IssuedAccessToken,
   IssuedIdToken,
+  LaunchAs,
   LaunchSpec,
   LineItem,
   LmsMode,
@@ -89,6 +94,7 @@ export class LmsSimulator implements SimContext {
     const app = new Hono();
     installMiddleware(app, this);
     installLaunchRoutes(app, this);
+    installUiRoutes(app, this);
     installTokenRoutes(app, this);
     installAgsRoutes(app, this);
     installNrpsRoutes(app, this);
@@ -190,6 +196,26 @@ export class LmsSimulator implements SimContext {
   /** Every id_token posted, oldest first. */
   idTokens(): IssuedIdToken[] {
     return [...this.state.issued];
+  }
+
+  // ---------------------------------------------------------------- activities
+
+  /** Links placed in courses (accepted deep-linking items, `addActivity`), oldest first; optionally one tool's. */
+  activities(clientId?: string): Activity[] {
+    return listActivities(this, clientId).map((a) => ({ ...a, custom: { ...a.custom } }));
+  }
+
+  /** Place a link in a course, as an accepted deep-linking item would; creates its line item when `lineItem` is given. */
+  addActivity(input: ActivityInput = {}): Activity {
+    const a = addActivity(this, input);
+    return { ...a, custom: { ...a.custom } };
+  }
+
+  /** The LaunchSpec of an activity's launch (its resource link, custom parameters, url, line item), for `loginInitiation` or `simulateBrowserLaunch`. */
+  activityLaunch(activityId: string, as: LaunchAs = 'learner'): LaunchSpec {
+    const activity = this.state.activities.get(activityId);
+    if (!activity) throw new Error(`activityLaunch: unknown activity ${activityId}`);
+    return activityLaunchSpec(this, activity, as);
   }
 
   // ---------------------------------------------------------------- observability

@@ -5,6 +5,7 @@
  */
 import type { KeyStore } from './keys.js';
 import type {
+  Activity,
   DecodedAssertion,
   DeepLinkResponseRecord,
   DynamicRegistration,
@@ -106,6 +107,10 @@ export interface SimState {
   deepLinkResponses: DeepLinkResponseRecord[];
   /** deep-linking `data` values sent, by client_id (latest last). */
   deepLinkData: Map<string, Array<string | undefined>>;
+  /** The course a deep-linking request was made in, by its `data`: where the returned items go. */
+  deepLinkContexts: Map<string, string>;
+  /** Links placed in courses (deep-linking results), by resource link id, oldest first. */
+  activities: Map<string, Activity>;
 }
 
 /** What the routes and behaviour modules need of a simulator: its identity, keys, options and state. */
@@ -167,6 +172,8 @@ export function createState(): SimState {
     requestLog: [],
     deepLinkResponses: [],
     deepLinkData: new Map(),
+    deepLinkContexts: new Map(),
+    activities: new Map(),
   };
 }
 

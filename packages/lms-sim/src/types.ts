@@ -341,3 +341,52 @@ export interface Endpoints {
   registration: string;
   deepLinkReturn: string;
 }
+
+/** Who a browser launch from the home page plays. */
+export type LaunchAs = 'learner' | 'instructor';
+
+/**
+ * A link placed in a course — from an accepted deep-linking response, or `addActivity` — that the
+ * home page can launch. Its launches carry its resource link, custom parameters and line item.
+ */
+export interface Activity {
+  /** Its resource_link id. */
+  id: string;
+  clientId: string;
+  deploymentId: string;
+  contextId: string;
+  title: string;
+  text?: string;
+  /** The target_link_uri its launches carry (the item's `url`, else the tool's default). */
+  url: string;
+  /** Custom parameters sent with every launch (e.g. scenario_id). */
+  custom: Record<string, string>;
+  /** URL of the line item created with it, when the item asked for one. */
+  lineItemUrl?: string;
+  createdAt: number;
+}
+
+/** A content item's `lineItem`: what the platform creates in its gradebook with the link. */
+export interface ActivityLineItemInput {
+  scoreMaximum: number;
+  label?: string;
+  resourceId?: string;
+  tag?: string;
+  gradesReleased?: boolean;
+}
+
+export interface ActivityInput {
+  /** Default: the tool a launch would go to (see LaunchSpec.clientId). */
+  clientId?: string;
+  /** Default: the tool's first deployment. */
+  deploymentId?: string;
+  /** Default: course-1. */
+  contextId?: string;
+  /** Default: the url, else "Untitled activity". */
+  title?: string;
+  text?: string;
+  /** Default: the tool's target_link_uri. */
+  url?: string;
+  custom?: Record<string, string>;
+  lineItem?: ActivityLineItemInput;
+}

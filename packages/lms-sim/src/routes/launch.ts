@@ -1,12 +1,15 @@
-/** Browser-facing routes: auth endpoint, JWKS, deep-linking return, a small human UI. */
+/** Browser-facing protocol routes: auth endpoint, JWKS, deep-linking return, the platform-storage course page. */
 import type { Context, Hono } from 'hono';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
-import { CLAIM, PRODUCT_FAMILY_CODE, ROLE } from '../constants.js';
+import { contentItemProblems, placeContentItems } from '../activities.js';
+import { CLAIM, PRODUCT_FAMILY_CODE } from '../constants.js';
+import { DEFAULT_CONTEXT } from '../defaults.js';
 import { autoPostForm, escapeHtml, page } from '../html.js';
 import { html, json } from '../http.js';
 import { applyClaimTamper, launchTimes, signPlatformJwt } from '../id-token.js';
 import { loginInitiation, pendingLaunch } from '../login.js';
-import { platformName, startRegistration } from '../platform.js';
+import { contentAddedPage, deepLinkFailedPage } from '../pages/content-added.js';
+import { platformName } from '../platform.js';
 import type { PendingLaunch, SimContext } from '../state.js';
 import { fetchToolJwks } from '../tool-jwks.js';
 import { nowSec } from '../util.js';
@@ -172,70 +175,17 @@ export function installLaunchRoutes(app: Hono, sim: SimContext): void {
     if (header && claims) errors.push(...(await checkDeepLinkResponse(sim, jwt, header, claims)));
     sim.state.deepLinkResponses.push({ jwt, header, claims, errors, at: Date.now() });
     const items = claims && Array.isArray(claims[CLAIM.dlContentItems]) ? (claims[CLAIM.dlContentItems] as unknown[]) : [];
-    if (errors.length) {
-      return html(400, page('Deep linking failed', `<ul>${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`));
-    }
-    return html(200, page('Content added', `<p>${items.length} item(s) received.</p><pre>${escapeHtml(JSON.stringify(items, null, 2))}</pre>`));
-  });
-
-  app.get('/return', (c) => {
-    const q = new URL(c.req.url).searchParams;
-    const msg = q.get('lti_msg') ?? q.get('lti_errormsg') ?? '';
-    return html(200, page('Back in the LMS', `<p>The tool sent you back.</p><p>${escapeHtml(msg)}</p><p><a href="/">Home</a></p>`));
-  });
-
-  // ------------------------------------------------------------------ human UI
-  app.get('/', () => {
-    const tools = [...sim.state.tools.values()];
-    const rows = tools
-      .map((t) => {
-        const id = encodeURIComponent(t.clientId);
-        return `<tr><td><code>${escapeHtml(t.clientId)}</code></td><td>${escapeHtml(t.name)}</td><td>${escapeHtml(
-          t.loginUrl,
-        )}</td><td><a href="/launch?client_id=${id}&as=learner">learner</a> · <a href="/launch?client_id=${id}&as=instructor">instructor</a> · <a href="/launch?client_id=${id}&as=instructor&type=deep_linking">deep link</a></td></tr>`;
-      })
-      .join('');
-    const e = sim.endpoints;
-    return html(
-      200,
-      page(
-        `${platformName(sim)} — LTI 1.3 platform simulator`,
-        `<table>
-<tr><th>issuer</th><td><code>${escapeHtml(sim.issuer)}</code></td></tr>
-<tr><th>client_id (default)</th><td><code>${escapeHtml(sim.clientId)}</code></td></tr>
-<tr><th>deployment_id (default)</th><td><code>${escapeHtml(sim.deploymentId)}</code></td></tr>
-<tr><th>auth</th><td><code>${escapeHtml(e.auth)}</code></td></tr>
-<tr><th>token</th><td><code>${escapeHtml(e.token)}</code></td></tr>
-<tr><th>jwks</th><td><code>${escapeHtml(e.jwks)}</code></td></tr>
-<tr><th>openid configuration</th><td><code>${escapeHtml(e.openidConfiguration)}</code></td></tr>
-</table>
-<h2>Registered tools</h2>
-${tools.length ? `<table><tr><th>client_id</th><th>name</th><th>login URL</th><th>launch as</th></tr>${rows}</table>` : '<p>None yet.</p>'}
-<h2>Dynamic registration</h2>
-<form method="get" action="/start-registration">
-  <label>Tool registration URL <input name="url" size="60" placeholder="http://localhost:3000/lti/register"></label>
-  <button type="submit">Register</button>
-</form>`,
-      ),
-    );
-  });
-
-  app.get('/launch', (c) => {
-    const q = new URL(c.req.url).searchParams;
-    const as = q.get('as') ?? 'learner';
-    const isInstructor = as === 'instructor';
-    try {
-      const init = loginInitiation(sim, {
-        clientId: q.get('client_id') ?? undefined,
-        roles: isInstructor ? [ROLE.instructor] : [ROLE.learner],
-        user: isInstructor ? { sub: 'sim-instructor-1', name: 'Grace Hopper', given_name: 'Grace', family_name: 'Hopper', email: 'grace.hopper@example.edu' } : undefined,
-        messageType: q.get('type') === 'deep_linking' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest',
-        ...(q.get('scenario_id') ? { custom: { scenario_id: q.get('scenario_id')! } } : {}),
-      });
-      return html(200, autoPostForm(init.loginUrl, init.params, 'Opening the tool…'));
-    } catch (err) {
-      return html(400, page('Cannot launch', `<p>${escapeHtml((err as Error).message)}</p>`));
-    }
+    if (errors.length || !claims) return html(400, deepLinkFailedPage(errors));
+    // Accepted: place the links in the course the request came from, as an LMS does.
+    const data = claims[CLAIM.dlData];
+    const at = {
+      clientId: String(claims.iss),
+      deploymentId: String(claims[CLAIM.deploymentId]),
+      contextId: (typeof data === 'string' ? sim.state.deepLinkContexts.get(data) : undefined) ?? DEFAULT_CONTEXT.id,
+    };
+    const placed = placeContentItems(sim, at, items);
+    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    return html(200, contentAddedPage(sim, { ...at, items, placed, msg: text(claims[CLAIM.dlMsg]), errorMsg: text(claims[CLAIM.dlErrorMsg]) }));
   });
 
   // A course page that frames the tool and answers LTI platform-storage postMessages
@@ -274,12 +224,6 @@ window.addEventListener('message', function (ev) {
       return html(400, page('Cannot launch', `<p>${escapeHtml((err as Error).message)}</p>`));
     }
   });
-
-  app.get('/start-registration', (c) => {
-    const target = new URL(c.req.url).searchParams.get('url');
-    if (!target || !/^https?:\/\//.test(target)) return html(400, page('Bad URL', '<p>Give the tool registration URL.</p>'));
-    return c.redirect(startRegistration(sim, { toolRegistrationUrl: target }), 302);
-  });
 }
 
 async function checkDeepLinkResponse(sim: SimContext, jwt: string, header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string[]> {
@@ -309,7 +253,9 @@ async function checkDeepLinkResponse(sim: SimContext, jwt: string, header: Recor
   if (claims[CLAIM.version] !== '1.3.0') errors.push('version must be 1.3.0');
   const dep = claims[CLAIM.deploymentId];
   if (typeof dep !== 'string' || !tool.deploymentIds.includes(dep)) errors.push(`deployment_id "${String(dep)}" unknown`);
-  if (!Array.isArray(claims[CLAIM.dlContentItems])) errors.push('content_items must be an array');
+  const items = claims[CLAIM.dlContentItems];
+  if (!Array.isArray(items)) errors.push('content_items must be an array');
+  else errors.push(...contentItemProblems(items));
   const sent = sim.state.deepLinkData.get(tool.clientId) ?? [];
   const data = claims[CLAIM.dlData];
   if (data !== undefined) {
