@@ -37,6 +37,9 @@ export const CRYPTO_ERROR_CODES = [
   'one_time_token_invalid',
   'one_time_token_expired',
   'one_time_token_purpose',
+  // hand-off tokens (signature, expiry, issuer and audience use the JWT codes above)
+  'handoff_token_invalid',
+  'handoff_token_replayed',
 ] as const;
 export type CryptoErrorCode = (typeof CRYPTO_ERROR_CODES)[number];
 

@@ -2,6 +2,14 @@
 export type { CryptoKey, JWK, JWTPayload, KeyObject } from 'jose';
 export type { CryptoErrorCode, CryptoErrorDetails } from './errors.js';
 export { CRYPTO_ERROR_CODES, CryptoError, fromJoseError, isCryptoError } from './errors.js';
+export type { HandoffContext } from './handoff-claims.js';
+export { HANDOFF_TOKEN_TTL_SEC, HANDOFF_TOKEN_TYPE } from './handoff-claims.js';
+export type { HandoffReplayStore } from './handoff-replay-store.js';
+export { createMemoryReplayStore } from './handoff-replay-store.js';
+export type { SignHandoffOptions } from './handoff-sign.js';
+export { signHandoffToken } from './handoff-sign.js';
+export type { HandoffVerifier, HandoffVerifierOptions, VerifiedHandoff } from './handoff-verify.js';
+export { createHandoffVerifier } from './handoff-verify.js';
 export type { SignJwtOptions } from './jwt-sign.js';
 export { signJwt } from './jwt-sign.js';
 export type { JwtKeyResolver, VerificationKey, VerifiedJwt, VerifyJwtOptions } from './jwt-verify.js';

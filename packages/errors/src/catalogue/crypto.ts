@@ -96,4 +96,16 @@ export const cryptoEntries: CatalogueSlice = {
     admin: 'A one-time link Tether issued for one purpose was used for another (for example a picker link pasted as a registration URL).',
     fix: 'Nothing to fix if it was a pasted URL; each link works only where Tether sent it.',
   },
+  handoff_token_invalid: {
+    status: 401,
+    learner: 'This link to the scenario is not valid. Please open the activity again from your course.',
+    admin: 'A scenario player refused a hand-off token: it is not a Tether hand-off token (wrong "typ" header) or its claims are malformed — usually a player and a runtime on different versions of @tether/crypto.',
+    fix: "Update the player's @tether/crypto to the runtime's version; the error's details.claims names the claims it could not read.",
+  },
+  handoff_token_replayed: {
+    status: 401,
+    learner: 'This launch was already used to open the scenario. Please open the activity again from your course.',
+    admin: 'A scenario player received a hand-off token it had already accepted: the form was posted twice (a reload, the back button) or a captured token was replayed.',
+    fix: 'Nothing to fix for a one-off. If it happens on the first opening and the player runs several processes, give its verifier a shared replayStore.',
+  },
 };
