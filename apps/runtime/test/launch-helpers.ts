@@ -83,3 +83,32 @@ export function replayLaunch(first: { form?: { action: string; fields: Record<st
     },
   });
 }
+
+/** Cookies a response set, as `name=value` pairs for a Cookie header. */
+export const cookieHeaderOf = (res: Response) =>
+  res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+
+/**
+ * A login as an LMS frame without platform storage sends it (the browser says `Sec-Fetch-Dest:
+ * iframe`), up to the frame check page: what the page's script reads (its cfg), the new-window
+ * form it holds, and the state cookie the login set.
+ */
+export async function framedLogin(h: Harness, spec: LaunchSpec = {}, opts: { method?: 'GET' | 'POST' } = {}) {
+  const init = h.sim.loginInitiation({ custom: { scenario_id: 'fire-drill' }, ...spec });
+  const headers = { 'sec-fetch-dest': 'iframe' };
+  const res =
+    opts.method === 'POST'
+      ? await fetch(init.loginUrl, { method: 'POST', redirect: 'manual', headers, body: new URLSearchParams(init.params) })
+      : await fetch(init.url, { redirect: 'manual', headers });
+  const page = await res.text();
+  const cfg = JSON.parse(page.match(/var cfg=(\{.*?\});/)?.[1] ?? '{}') as { authUrl: string; state: string; checkUrl: string; restart: string | null };
+  return { init, res, page, cfg, correlationId: res.headers.get('x-correlation-id')!, cookie: cookieHeaderOf(res), newWindowForm: parseAutoPostForm(page) };
+}
+
+/** The frame check page's POST: with the frame's cookies (`cookie`), or none — as a frame that keeps none sends it. */
+export function postFrameCheck(h: Harness, fields: Record<string, string>, cookie?: string) {
+  return fetch(`${h.runtime.url}/lti/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields), headers: cookie ? { cookie } : {} });
+}

@@ -1,13 +1,16 @@
 // Hop 1 — OIDC login initiation (GET or POST, identical): resolve the platform, mint the
 // correlation ID, state and nonce, store them, bind the state to this browser, and send
-// the browser to the platform's authentication endpoint.
+// the browser to the platform's authentication endpoint. In an LMS frame without platform
+// storage, the browser first checks that the frame keeps the state cookie, and offers a new
+// window when it cannot (launch/frame-check.ts); the check's own POST comes back here.
 
 import { recordLogin } from '@tether/db';
-import { buildAuthRequestUrl, describeZodError, loginDeploymentHint, loginRequestSchema, toolEndpoints } from '@tether/lti';
+import { buildAuthRequestUrl, decideLoginPath, describeZodError, loginDeploymentHint, loginRequestSchema, restartParamsOf, toolEndpoints } from '@tether/lti';
 import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import type { RuntimeDeps } from '../deps.js';
 import { readForm, readQuery } from '../http/read-body.js';
+import { answerFrameCheck, FRAME_CHECK_FIELD, frameCheckResponse, restartOf } from '../launch/frame-check.js';
 import { storageLoginPage } from '../pages/storage-pages.js';
 import { fail, page } from '../respond.js';
 import { newCorrelationId, randomToken, stateCookieName } from '../security.js';
@@ -26,6 +29,8 @@ export function loginHandler(deps: RuntimeDeps) {
     const read = c.req.method === 'POST' ? await readForm(c) : readQuery(c);
     if (!read.ok) return fail(deps, null, read.error.code, { step: 'login_received', note: read.error.message });
     const raw = read.value.values;
+    // The frame check page's own POST (never a login initiation of an LMS).
+    if (raw[FRAME_CHECK_FIELD] !== undefined && c.req.method === 'POST') return answerFrameCheck(c, deps, raw);
     const parsed = loginRequestSchema.safeParse(raw);
     if (!parsed.success) {
       return fail(deps, null, 'invalid_request', {
@@ -63,6 +68,10 @@ export function loginHandler(deps: RuntimeDeps) {
     const state = randomToken();
     const nonce = randomToken();
     const storage = req.lti_storage_target ? 'platform_storage' : 'cookie';
+    // Which path the state takes: decided from what the request says (a header and a field),
+    // so a top-level login costs nothing more than before.
+    const { restart, from } = restartOf(raw);
+    const route = decideLoginPath({ storageTarget: req.lti_storage_target, fetchDest: c.req.header('sec-fetch-dest'), restart });
     const authUrl = buildAuthRequestUrl({
       authLoginUrl: platform.auth_login_url,
       clientId: platform.client_id,
@@ -72,7 +81,12 @@ export function loginHandler(deps: RuntimeDeps) {
       state,
       nonce,
     });
-    timeline.ok('auth_redirect', { auth_endpoint: new URL(platform.auth_login_url).origin, state_binding: storage === 'cookie' ? 'cookie' : 'cookie+platform_storage' });
+    timeline.ok('auth_redirect', {
+      auth_endpoint: new URL(platform.auth_login_url).origin,
+      state_binding: storage === 'cookie' ? 'cookie' : 'cookie+platform_storage',
+      path: route.path,
+      ...(restart ? { restart, restarted_from: from ?? null } : {}),
+    });
     await recordLogin(
       deps.db,
       {
@@ -109,6 +123,9 @@ export function loginHandler(deps: RuntimeDeps) {
       );
       for (const cookie of c.res.headers.getSetCookie()) res.headers.append('set-cookie', cookie);
       return res;
+    }
+    if (route.checkFrame) {
+      return frameCheckResponse(c, { authUrl, state, loginUrl: endpoints.login, correlationId: timeline.correlationId, restart, params: restartParamsOf(req) });
     }
     return c.redirect(authUrl, 302);
   };

@@ -1,2 +1,3 @@
 export * from './launch-checks.js';
 export * from './launch-record.js';
+export * from './login-path.js';
