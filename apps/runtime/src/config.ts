@@ -78,12 +78,25 @@ const settingsSchema = z.object({
    * (the embedded engine belongs to one process).
    */
   RUNTIME_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  /**
+   * The host product's scenario player. Set: after a landing the learner is handed to it with
+   * a short-lived signed launch context (a JWT in a POSTed form field `tether_launch`, never in
+   * the URL). Unset: Tether's own landing page stays.
+   */
+  SCENARIO_PLAYER_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  /** `redirect`: the landing posts the learner on at once; `link`: it shows a "Start scenario" button. */
+  SCENARIO_PLAYER_MODE: z.enum(['redirect', 'link']).default('redirect'),
 });
 
-const envSchema = settingsSchema.refine((c) => c.RUNTIME_PROCESSES === 1 || !!c.DATABASE_URL, {
-  path: ['RUNTIME_PROCESSES'],
-  message: 'more than one process needs a PostgreSQL server (DATABASE_URL): the embedded database belongs to one process',
-});
+const envSchema = settingsSchema
+  .refine((c) => c.RUNTIME_PROCESSES === 1 || !!c.DATABASE_URL, {
+    path: ['RUNTIME_PROCESSES'],
+    message: 'more than one process needs a PostgreSQL server (DATABASE_URL): the embedded database belongs to one process',
+  })
+  .refine((c) => c.NODE_ENV !== 'production' || !c.SCENARIO_PLAYER_URL || c.SCENARIO_PLAYER_URL.startsWith('https://'), {
+    path: ['SCENARIO_PLAYER_URL'],
+    message: 'must be https in production: the hand-off carries a signed launch context',
+  });
 
 export type RuntimeConfig = z.output<typeof envSchema> & { production: boolean };
 

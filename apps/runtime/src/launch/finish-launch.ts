@@ -3,7 +3,7 @@
 // signed session, or to the deep-linking picker with a signed picker session.
 
 import type { Scenario } from '@tether/db';
-import { type DeepLinkingClaims, isInstructor, isLtiError, type LaunchRecord } from '@tether/lti';
+import { AGS_SCOPE, type DeepLinkingClaims, isInstructor, isLtiError, type LaunchRecord } from '@tether/lti';
 import type { Context } from 'hono';
 import { PICKER_PATH, pickerSummary } from '../deep-linking/picker-summary.js';
 import { signPickerSession } from '../deep-linking/session.js';
@@ -16,6 +16,11 @@ import type { Timeline } from '../timeline.js';
 import { type CompletedLaunch, completeLaunch } from './complete-launch.js';
 
 type DeepLinkingSettings = DeepLinkingClaims['https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings'];
+
+/** A score can go back to the LMS for this launch: the platform sent a line item (or a line item container) with the score scope. */
+function canCarryGrade(record: LaunchRecord): boolean {
+  return (record.agsLineItem !== null || record.agsLineItems !== null) && record.agsScopes.includes(AGS_SCOPE.score);
+}
 
 /** Where a valid launch goes: its scenario, or the picker for a deep-linking request. */
 export type LaunchNext = { kind: 'scenario'; scenario: Scenario } | { kind: 'picker'; settings: DeepLinkingSettings };
@@ -42,6 +47,10 @@ export async function finishLaunch(c: Context, deps: RuntimeDeps, timeline: Time
           cid: timeline.correlationId,
           scenario: next.scenario.id,
           context: record.contextTitle ?? '',
+          course: record.contextId ?? '',
+          email: record.email ?? '',
+          roles: record.roles.join(' '),
+          grade: canCarryGrade(record) ? '1' : '0',
           instructor: isInstructor(record.roles) ? '1' : '0',
           frame: frameAncestorsOf(platform, [record.returnUrl]),
         })

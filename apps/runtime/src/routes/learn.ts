@@ -7,11 +7,12 @@
 // LMS frame (Safari) — then replaces the URL with a clean `/learn`. `GET /learn` reads the cookie.
 
 import { isCryptoError } from '@tether/crypto';
-import { redeemLandingCode } from '@tether/db';
+import { appendEvents, redeemLandingCode } from '@tether/db';
 import type { Context } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { RuntimeDeps } from '../deps.js';
+import { handoffContextOf, prepareHandoff } from '../handoff.js';
 import { errorPage } from '../pages/error-page.js';
 import { landingPage } from '../pages/landing-page.js';
 import { page } from '../respond.js';
@@ -32,6 +33,11 @@ const learnerSessionSchema = z.object({
   scenario: z.string(),
   name: z.string(),
   context: z.string(),
+  // For the hand-off to the scenario player (defaults: sessions signed before these existed).
+  course: z.string().default(''),
+  email: z.string().default(''),
+  roles: z.string().default(''),
+  grade: z.enum(['0', '1']).default('0'),
   instructor: z.enum(['0', '1']),
   frame: z.string().default(SELF_FRAME_ANCESTORS),
 });
@@ -91,6 +97,16 @@ export function learnHandler(deps: RuntimeDeps) {
         frameAncestors,
       });
     }
+    // With a scenario player configured, every view hands a fresh launch context on (a reload
+    // after the first one's 5 minutes still works).
+    const handoff = await prepareHandoff(deps, handoffContextOf(session, scenario));
+    if (handoff && codeParam !== undefined) {
+      // The first view only (reloads would repeat it): the timeline shows where the learner went next.
+      const mode = deps.config.SCENARIO_PLAYER_MODE;
+      await appendEvents(deps.db, session.cid, session.workspace, [
+        { step: 'handoff', outcome: 'ok', error_code: null, duration_ms: null, details: { player: new URL(handoff.action).origin, mode }, at: new Date() },
+      ]);
+    }
     const res = await page(
       200,
       session.cid,
@@ -101,6 +117,9 @@ export function learnHandler(deps: RuntimeDeps) {
           learnerName: session.name || 'Learner',
           contextTitle: session.context || null,
           instructor: session.instructor === '1',
+          launchId: session.launch,
+          correlationId: session.cid,
+          player: handoff && { ...handoff, auto: deps.config.SCENARIO_PLAYER_MODE === 'redirect' },
           cleanUrl: codeParam !== undefined ? LEARN_PATH : undefined,
         }),
       { frameAncestors },
