@@ -1,6 +1,7 @@
 import type { Handle } from '@sveltejs/kit';
 import { withSocketAddress } from '@tether/auth';
 import { getDeps } from '$lib/server/deps';
+import { crossSiteRefusal } from '$lib/server/origins';
 import { loadSession } from '$lib/server/session';
 
 /** Any dashboard body (sign-in, setup, settings forms, tRPC JSON) is a few KiB; this is ample. */
@@ -59,6 +60,8 @@ export const handle: Handle = async ({ event, resolve }) => {
   const refused = await guardRequestBody(event.request, event.url.pathname);
   if (refused) return refused;
   const deps = await getDeps();
+  const crossSite = crossSiteRefusal(event.request, event.url.pathname, deps.origins);
+  if (crossSite) return crossSite;
   // better-auth's own endpoints (sign-in, sign-out, session) under /api/auth.
   // The sign-in limiter keys on the socket's address (or a trusted proxy's X-Forwarded-For), never a client-written header.
   if (event.url.pathname.startsWith('/api/auth/')) return withSocketAddress(event.getClientAddress(), () => deps.auth.handler(event.request));

@@ -15,6 +15,8 @@ export interface AuthOptions {
   secret: string;
   /** Public origin of the dashboard, e.g. http://localhost:3000 */
   baseURL: string;
+  /** Other origins whose requests are the dashboard's own (e.g. its loopback aliases in development). */
+  trustedOrigins?: string[];
   /** Sign-in brute-force limits (per account and per client address); defaults: DEFAULT_SIGN_IN_LIMITS. */
   signInLimits?: SignInLimits;
   /** Reverse proxies whose X-Forwarded-For is believed for the client address; default none. */
@@ -30,6 +32,7 @@ export function createAuth(opts: AuthOptions) {
     secret: opts.secret,
     baseURL: opts.baseURL,
     basePath: '/api/auth',
+    ...(opts.trustedOrigins ? { trustedOrigins: opts.trustedOrigins } : {}),
     telemetry: { enabled: false },
     // Admins are created by `tether admin create` or the first-run setup page, never by self sign-up.
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10, maxPasswordLength: 256 },

@@ -4,27 +4,43 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { adminExists, findWorkspaceRoot } from '@tether/db';
 import { parseFlags } from '../args.js';
 import type { CliContext } from '../context.js';
 
-const LOCAL_SIMULATOR_HOSTS = '127.0.0.1:3100,localhost:3100';
+/** Any LMS on this machine (lms-sim on 3100, a local Moodle on another port): loopback only, never a LAN host. */
+const LOCAL_LMS_HOSTS = '127.0.0.1,localhost';
+/** adapter-node's own start line names the bind address (127.0.0.1), not the dashboard's address: the banner below replaces it. */
+const ADMIN_LISTENING = /^Listening on /;
+const RUNTIME_LISTENING = /^Tether runtime listening on /;
 
 export async function up(ctx: CliContext, argv: string[]) {
   parseFlags(argv, {});
   const keys = await ctx.keySet();
   const root = findWorkspaceRoot();
   const env: NodeJS.ProcessEnv = { ...ctx.env, DATABASE_URL: ctx.handle.url, TETHER_DATA_DIR: ctx.dataDir };
-  // Outside production, the local simulator (`pnpm lms-sim`, port 3100) is the one private
-  // host the outbound guard lets through unless the setting says otherwise.
+  // Outside production, an LMS on this machine (the simulator, `pnpm lms-sim`) is the one
+  // kind of private host the outbound guard lets through unless the setting says otherwise.
   if (!ctx.config.production && !ctx.env.TETHER_DEV_INSECURE_HOSTS) {
-    env.TETHER_DEV_INSECURE_HOSTS = LOCAL_SIMULATOR_HOSTS;
-    ctx.out.info(`TETHER_DEV_INSECURE_HOSTS=${LOCAL_SIMULATOR_HOSTS} (the local simulator; set it to change this)`);
+    env.TETHER_DEV_INSECURE_HOSTS = LOCAL_LMS_HOSTS;
+    ctx.out.info(`TETHER_DEV_INSECURE_HOSTS=${LOCAL_LMS_HOSTS}: an LMS on this machine (e.g. \`pnpm lms-sim\`) may be reached over http. Set it to change this.`);
   }
   const children: ChildProcess[] = [];
-  const start = (name: string, cwd: string, args: string[], extraEnv: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...env, ...extraEnv }, stdio: 'inherit' });
+  const ready = new Set<string>();
+  const expected = new Set<string>();
+  const start = (name: string, cwd: string, args: string[], extraEnv: Record<string, string>, readyLine: RegExp) => {
+    const child = spawn(process.execPath, args, { cwd, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
+    // Forwarded line by line, so the start lines can be recognised (and the bind-address one dropped).
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (readyLine.test(line)) {
+        ready.add(name);
+        if (ready.size === expected.size) banner();
+        if (name === 'admin') return;
+      }
+      process.stdout.write(`${line}\n`);
+    });
     child.on('exit', (code, signal) => {
       ctx.out.info(`${name} exited (${signal ?? code}); stopping Tether.`);
       void shutdown(code ?? 1);
@@ -47,28 +63,43 @@ export async function up(ctx: CliContext, argv: string[]) {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  const adminOrigin = ctx.config.ADMIN_ORIGIN;
+  const hasAdmin = await adminExists(ctx.handle.db);
   const runtimeDir = join(root, 'apps', 'runtime');
-  start('runtime', runtimeDir, ['--import', 'tsx', 'src/main.ts']);
-  // The dashboard runs from its production build; build it once on a fresh checkout.
   const adminDir = join(root, 'apps', 'admin');
   const adminBuild = join(adminDir, 'build', 'index.js');
+  // Both are expected before either starts: the banner waits for the dashboard's (first) build.
+  expected.add('runtime');
+  if (existsSync(join(adminDir, 'package.json'))) expected.add('admin');
+  start('runtime', runtimeDir, ['--import', 'tsx', 'src/main.ts'], {}, RUNTIME_LISTENING);
+  // The dashboard runs from its production build; build it once on a fresh checkout.
   if (!existsSync(adminBuild) && existsSync(join(adminDir, 'package.json'))) {
     ctx.out.info('Building the admin dashboard (first start only)…');
-    const built = spawnSync('pnpm', ['--filter', '@tether/admin', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: process.env });
-    if (built.status !== 0) ctx.out.info('The dashboard build failed; starting the runtime only.');
-  }
-  const adminOrigin = ctx.config.ADMIN_ORIGIN;
-  if (existsSync(adminBuild)) {
-    start('admin', adminDir, [adminBuild], {
-      HOST: ctx.config.ADMIN_HOST,
-      PORT: String(ctx.config.ADMIN_PORT),
-      ORIGIN: adminOrigin,
-      PUBLIC_URL: ctx.config.PUBLIC_URL,
-    });
-    const hasAdmin = await adminExists(ctx.handle.db);
-    ctx.out.info(hasAdmin ? `Admin dashboard: ${adminOrigin}` : `Admin dashboard: ${adminOrigin} — no admin yet: open ${adminOrigin}/setup (or run \`pnpm tether admin create\`).`);
+    // The build's own chatter (timings, chunk notes) is shown only when it fails.
+    const built = spawnSync('pnpm', ['--filter', '@tether/admin', 'build'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env, encoding: 'utf8' });
+    if (built.status !== 0) ctx.out.info(`${built.stdout}${built.stderr}\nThe dashboard build failed; starting the runtime only.`);
   }
   ctx.out.info(`Database: ${ctx.handle.engine === 'embedded' ? `embedded PostgreSQL in ${ctx.dataDir}/pg` : 'DATABASE_URL'}; tool key ${keys.summary().current}.`);
+  // Printed once everything listens: the one address to open, last on the screen.
+  function banner() {
+    const open = hasAdmin ? adminOrigin : `${adminOrigin}/setup`;
+    const lines = expected.has('admin')
+      ? [`Tether is ready. Open the dashboard: ${open}${hasAdmin ? '' : ' (first run: create your workspace and admin)'}`]
+      : ['Tether is ready (runtime only: the dashboard is not built).'];
+    if (!ctx.config.production) lines.push('Try it without an LMS: run `pnpm lms-sim` in another terminal, then open http://127.0.0.1:3100.');
+    ctx.out.info(`\n${lines.join('\n')}\n`);
+  }
+  if (!existsSync(adminBuild)) expected.delete('admin');
+  if (ready.size > 0 && ready.size === expected.size) banner();
+  if (existsSync(adminBuild)) {
+    start(
+      'admin',
+      adminDir,
+      [adminBuild],
+      { HOST: ctx.config.ADMIN_HOST, PORT: String(ctx.config.ADMIN_PORT), ORIGIN: adminOrigin, PUBLIC_URL: ctx.config.PUBLIC_URL },
+      ADMIN_LISTENING,
+    );
+  }
   // Keep running until a signal or a child exit ends us.
   await new Promise(() => undefined);
 }

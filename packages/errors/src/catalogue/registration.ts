@@ -15,14 +15,14 @@ export const registrationEntries: CatalogueSlice = {
     status: 400,
     learner: `${NOT_DONE}: the LMS is not served over https`,
     admin: 'The LMS configuration, or one of the endpoints it lists, uses plain http. Registration tokens and keys must not travel unencrypted.',
-    fix: 'Serve the LMS over https. For a local test LMS, add its host to the dynamic-registration dev allow-list.',
+    fix: 'Serve the LMS over https. For a local test LMS only, list its host (or host:port) in the runtime’s TETHER_DEV_INSECURE_HOSTS, comma-separated — e.g. TETHER_DEV_INSECURE_HOSTS=127.0.0.1,localhost (what `pnpm start` sets outside production) — and restart the runtime.',
   },
   config_unreachable: {
     status: 502,
     learner: `${NOT_DONE}: Tether could not read the LMS configuration`,
     admin:
       'Tether could not download the LMS OpenID configuration: the URL could not be read (no answer, refused, or a TLS failure — deliberately not told apart), it answered an error status, redirected to another host, or sent an oversized answer; or it points to a private or internal network address, which Tether never contacts.',
-    fix: 'Check that the LMS is reachable from the Tether runtime at a public https address and that the registration was started less than an hour ago (registration tokens expire); then start again from the LMS. A local test LMS must be listed in TETHER_DEV_INSECURE_HOSTS.',
+    fix: 'Check that the LMS is reachable from the Tether runtime at a public https address and that the registration was started less than an hour ago (registration tokens expire); then start again from the LMS. A local test LMS must be listed (host or host:port, comma-separated) in the runtime’s TETHER_DEV_INSECURE_HOSTS, e.g. TETHER_DEV_INSECURE_HOSTS=127.0.0.1,localhost.',
   },
   config_invalid: {
     status: 502,

@@ -4,6 +4,7 @@ import { createOneTimeTokens, loadMasterSecret, type OneTimeTokens } from '@teth
 import { createDb, type Database, type Kysely, migrateToLatest, type PassbackQueue, type RosterQueue, resolveDataDir } from '@tether/db';
 import { createPgBossPassbackQueue, createPgBossRosterQueue } from '@tether/queue';
 import { loadAdminConfig } from './config';
+import { allowedOrigins } from './origins';
 
 export interface AdminDeps {
   db: Kysely<Database>;
@@ -16,6 +17,8 @@ export interface AdminDeps {
   /** The runtime's public URL: the endpoint URLs admins copy are built from it. */
   publicUrl: string;
   origin: string;
+  /** Origins forms are accepted from: ORIGIN, and outside production its loopback aliases. */
+  origins: string[];
   /** Hosts "Test connection" may reach on private addresses (TETHER_DEV_INSECURE_HOSTS). */
   allowPrivateHosts: readonly string[];
 }
@@ -30,10 +33,12 @@ export function getDeps(): Promise<AdminDeps> {
     await migrateToLatest(handle.db);
     const { secret } = await loadMasterSecret({ env: config.TETHER_SECRET, dataDir, production: config.production });
     const origin = config.ORIGIN;
+    const origins = allowedOrigins(origin, config.production);
     const auth = createAuth({
       db: handle.db,
       secret: deriveAuthSecret(secret),
       baseURL: origin,
+      trustedOrigins: origins,
       trustedProxies: config.TRUSTED_PROXIES,
       signInLimits: { failuresPerAccount: config.SIGN_IN_FAILURES_PER_ACCOUNT, failuresPerAddress: config.SIGN_IN_FAILURES_PER_ADDRESS, lockMinutes: config.SIGN_IN_LOCK_MINUTES },
     });
@@ -50,6 +55,7 @@ export function getDeps(): Promise<AdminDeps> {
       rosterQueue,
       publicUrl: config.PUBLIC_URL,
       origin,
+      origins,
       allowPrivateHosts: config.TETHER_DEV_INSECURE_HOSTS,
     };
   })();
