@@ -2,7 +2,7 @@
 // with — has words in the one catalogue, and the catalogue words nothing else.
 import { AGS_ERROR_CODES } from '@tether/ags';
 import { CRYPTO_ERROR_CODES } from '@tether/crypto';
-import { catalogueCodes, explain, PASSBACK_ERROR_CODES, RATE_LIMIT_ERROR_CODES, ROSTER_SYNC_ERROR_CODES } from '@tether/errors';
+import { catalogueCodes, explain, GRADES_API_ERROR_CODES, PASSBACK_ERROR_CODES, RATE_LIMIT_ERROR_CODES, ROSTER_SYNC_ERROR_CODES } from '@tether/errors';
 import { HTTP_ERROR_CODES } from '@tether/http';
 import { DEEP_LINKING_ERROR_CODES, LTI_ERROR_CODES, NRPS_ERROR_CODES, REGISTRATION_ERROR_CODES, REGISTRATION_URL_ERROR_CODES, SERVICE_TOKEN_ERROR_CODES } from '@tether/lti';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ const RAISED: Record<string, readonly string[]> = {
   nrps: NRPS_ERROR_CODES,
   ags: AGS_ERROR_CODES,
   'grade passback': PASSBACK_ERROR_CODES,
+  'grades API': GRADES_API_ERROR_CODES,
   'roster sync': ROSTER_SYNC_ERROR_CODES,
   'rate limits': RATE_LIMIT_ERROR_CODES,
   'request input': ['invalid_request', 'request_too_large'] satisfies RequestInputCode[],

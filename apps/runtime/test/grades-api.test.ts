@@ -79,6 +79,11 @@ describe('Grades API answers', () => {
     expect((await getGrade(url, key, 'by-uuid')).body).toMatchObject({ attemptId: 'by-uuid', launch: cid });
     expect((await getGrade(url, key, 'never-reported')).body.error.code).toBe('attempt_not_found');
     await waitForPassback(h, byId.body.passbackId, 'sent');
+    // A correlation ID is one ID in any letter case (as pasted from an upper-casing log viewer).
+    const upper = await postGrade(url, key, { launch: cid.toUpperCase(), attemptId: 'by-upper-cid', scorePercent: 6 });
+    expect(upper).toMatchObject({ status: 202 });
+    expect((await getGrade(url, key, 'by-upper-cid')).body).toMatchObject({ launch: cid });
+    await waitForPassback(h, upper.body.passbackId, 'sent');
   });
 
   it('409 for a launch that did not land; 422 for one without AGS', async () => {
@@ -93,9 +98,63 @@ describe('Grades API answers', () => {
     expect(await h.t.db.selectFrom('attempts').select('attempt_key').where('attempt_key', 'in', ['nl', 'na']).execute()).toHaveLength(0);
   });
 
+  describe('422 ags_not_available: a launch that cannot carry a grade is refused, and nothing is written', () => {
+    /** Posts a grade for the launch; returns the answer after checking that no attempt, passback or timeline event was written. */
+    async function refused(cid: string, attemptId: string) {
+      const events = async () => (await h.t.db.selectFrom('launch_events').select('id').where('correlation_id', '=', cid).execute()).length;
+      const before = await events();
+      const r = await postGrade(url, key, { launch: cid, attemptId, scorePercent: 70 });
+      expect(r.status).toBe(422);
+      expect(r.body.error).toMatchObject({ code: 'ags_not_available', fields: { launch: 'cannot carry a grade' } });
+      expect(await h.t.db.selectFrom('attempts').select('id').where('attempt_key', '=', attemptId).execute()).toHaveLength(0);
+      const launchId = (await launchRow(h, cid)).id;
+      expect(await h.t.db.selectFrom('grade_passbacks').select('id').where('launch_id', '=', launchId).execute()).toHaveLength(0);
+      expect(await events()).toBe(before);
+      return r.body.error as { code: string; message: string; reason: string };
+    }
+
+    it("an instructor's deep-linking launch (its AGS claim has a line items URL, but there is no resource link)", async () => {
+      const dl = await launch(h, { user: { sub: 'teacher-1' }, messageType: 'LtiDeepLinkingRequest', roles: ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'] });
+      expect(dl.status).toBe(303);
+      const row = await launchRow(h, dl.correlationId!);
+      expect(row).toMatchObject({ status: 'landed', message_type: 'LtiDeepLinkingRequest', resource_link_id: null });
+      expect(row.ags_lineitems_url).not.toBeNull();
+      const e = await refused(dl.correlationId!, 'dl-1');
+      expect(e.reason).toBe('not_resource_link');
+      expect(e.message).toMatch(/deep-linking launch/);
+    });
+
+    it('a launch whose AGS claim does not grant the score scope', async () => {
+      const li = h.sim.createLineItem({ label: 'No score scope', scoreMaximum: 10, resourceLinkId: 'rl-noscope' });
+      const cid = await landedLaunch(h, { user: { sub: 'noscope-1' }, resourceLink: { id: 'rl-noscope' }, ags: { lineitem: li.id, scope: [SCOPE.lineItem] } });
+      const e = await refused(cid, 'noscope-1');
+      expect(e.reason).toBe('no_score_scope');
+      expect(e.message).toMatch(/score scope/);
+    });
+
+    it('a launch with only a line items URL and no line item scope to find or create the column', async () => {
+      const ctx = { id: 'course-noli' };
+      const cid = await landedLaunch(h, {
+        user: { sub: 'noli-1' },
+        context: ctx,
+        resourceLink: { id: 'rl-noli' },
+        ags: { lineitems: h.sim.lineItemsUrl(ctx.id), scope: [SCOPE.score] },
+      });
+      expect((await refused(cid, 'noli-1')).reason).toBe('no_lineitem_scope');
+    });
+
+    it('a launch without an AGS claim names why', async () => {
+      const cid = await landedLaunch(h, { user: { sub: 'noags-2' }, ags: false });
+      const e = await refused(cid, 'noags-2');
+      expect(e.reason).toBe('no_ags_endpoint');
+      expect(e.message).toMatch(/Assignment and Grade Services/);
+    });
+  });
+
   it("dashboard queries: keyset pages, filters, per-platform failure counts, a launch's passbacks", async () => {
     const li = h.sim.createLineItem({ label: 'Dash', scoreMaximum: 10, resourceLinkId: 'rl-dash' });
-    const c = await landedLaunch(h, { user: { sub: 'dash-1' }, resourceLink: { id: 'rl-dash' }, ags: { lineitem: li.id, scope: [SCOPE.lineItem] } });
+    // The LMS answers 404 for this launch's line item: every passback fails on its first try.
+    const c = await landedLaunch(h, { user: { sub: 'dash-1' }, resourceLink: { id: 'rl-dash' }, ags: { lineitem: `${li.id}404`, scope: [SCOPE.lineItem, SCOPE.score] } });
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await postGrade(url, key, { launch: c, attemptId: `dash-${i}`, scorePercent: 10 + i * 10 })).body.passbackId);
     for (const id of ids) await waitForPassback(h, id, ['failed', 'skipped']);
@@ -116,7 +175,7 @@ describe('Grades API answers', () => {
 
     const failed = await listPassbacks(h.t.db, h.workspaceId, { status: 'failed', platformId: h.platform.id, limit: 50 });
     expect(failed.items.length).toBeGreaterThan(0);
-    expect(failed.items.every((p) => p.status === 'failed' && p.errorCode === 'ags_scope_missing')).toBe(true);
+    expect(failed.items.every((p) => p.status === 'failed' && p.errorCode === 'ags_lineitem_not_found' && p.retryBlocker === 'lineitem_gone')).toBe(true);
     await expect(listPassbacks(h.t.db, h.workspaceId, { limit: 5, cursor: 'garbage' })).rejects.toThrow(/cursor/);
 
     const counts = await failureCountsByPlatform(h.t.db, h.workspaceId);

@@ -154,7 +154,12 @@ describe('launches.byCorrelationId', () => {
 
   it('an error code the catalogue does not know still gets a plain explanation', async () => {
     const r = await admin.launches.byCorrelationId({ correlationId: 'corr-odd' });
-    expect(r.events[0]!.explanation).toMatchObject({ admin: expect.stringContaining('"made_up_code"'), fix: explain('internal_error')!.fix });
+    expect(r.events[0]!.explanation).toMatchObject({
+      admin: expect.stringContaining('"made_up_code"'),
+      learner: explain('internal_error')!.learner,
+      fix: expect.stringMatching(/Update this process/),
+      known: false,
+    });
   });
 
   it('launches without a workspace are visible to nobody, and the message says why', async () => {

@@ -6,6 +6,7 @@ import { cryptoEntries } from './catalogue/crypto.js';
 import { deepLinkingEntries } from './catalogue/deep-linking.js';
 import type { CatalogueEntry, CatalogueSlice } from './catalogue/entry.js';
 import { gradePassbackEntries } from './catalogue/grade-passback.js';
+import { gradesApiEntries } from './catalogue/grades-api.js';
 import { launchEntries } from './catalogue/launch.js';
 import { nrpsEntries } from './catalogue/nrps.js';
 import { outboundEntries } from './catalogue/outbound.js';
@@ -15,6 +16,7 @@ import { sharedEntries } from './catalogue/shared.js';
 
 export type { CatalogueEntry } from './catalogue/entry.js';
 export { PASSBACK_ERROR_CODES, type PassbackErrorCode } from './catalogue/grade-passback.js';
+export { GRADES_API_ERROR_CODES, type GradesApiErrorCode } from './catalogue/grades-api.js';
 export { RATE_LIMIT_ERROR_CODES, type RateLimitErrorCode } from './catalogue/rate-limits.js';
 export { ROSTER_SYNC_ERROR_CODES, type RosterSyncErrorCode } from './catalogue/roster-sync.js';
 
@@ -36,6 +38,7 @@ const CATALOGUE = merge([
   registrationEntries,
   agsEntries,
   gradePassbackEntries,
+  gradesApiEntries,
   nrpsEntries,
   cryptoEntries,
   outboundEntries,
@@ -49,8 +52,11 @@ export function explain(code: string): CatalogueEntry | undefined {
 }
 
 /**
- * The entry for a code; for a code the catalogue does not hold (a newer runtime, a typo), an
- * internal-error wording that names the code so the admin still has something to search for.
+ * The entry for a code; for a code the catalogue does not hold, an internal-error wording that
+ * names the code so the admin still has something to search for. Every code the product
+ * raises has an entry (apps/runtime/test/error-codes-explained.test.ts), so this only happens
+ * when the process reading the code runs an older catalogue than the one that recorded it —
+ * the dashboard is built separately from the runtime.
  */
 export function explainOrUnknown(code: string): CatalogueEntry {
   const known = explain(code);
@@ -59,8 +65,8 @@ export function explainOrUnknown(code: string): CatalogueEntry {
   return {
     status: fallback.status,
     learner: fallback.learner,
-    admin: `Tether recorded the error code "${code}", which this dashboard does not know yet.`,
-    fix: fallback.fix,
+    admin: `Tether recorded the error code "${code}", which is not in this process’s error catalogue: it was recorded by a newer Tether version than the one reading it.`,
+    fix: 'Update this process (usually the dashboard) to the version of the runtime; meanwhile search the runtime logs for the correlation ID.',
   };
 }
 

@@ -3,6 +3,8 @@ export {
   catalogueCodes,
   explain,
   explainOrUnknown,
+  GRADES_API_ERROR_CODES,
+  type GradesApiErrorCode,
   PASSBACK_ERROR_CODES,
   type PassbackErrorCode,
   RATE_LIMIT_ERROR_CODES,

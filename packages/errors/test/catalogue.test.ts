@@ -3,6 +3,7 @@ import { agsEntries } from '../src/catalogue/ags.js';
 import { cryptoEntries } from '../src/catalogue/crypto.js';
 import { deepLinkingEntries } from '../src/catalogue/deep-linking.js';
 import { gradePassbackEntries } from '../src/catalogue/grade-passback.js';
+import { gradesApiEntries } from '../src/catalogue/grades-api.js';
 import { launchEntries } from '../src/catalogue/launch.js';
 import { nrpsEntries } from '../src/catalogue/nrps.js';
 import { outboundEntries } from '../src/catalogue/outbound.js';
@@ -17,6 +18,7 @@ const slices = {
   registrationEntries,
   agsEntries,
   gradePassbackEntries,
+  gradesApiEntries,
   nrpsEntries,
   cryptoEntries,
   outboundEntries,
@@ -51,6 +53,8 @@ describe('error catalogue', () => {
     expect(explain('registration_url_expired')).toMatchObject({ status: 410, learner: 'This registration URL has expired', fix: expect.stringMatching(/new registration URL/) });
     expect(explain('ags_scope_missing')?.fix).toMatch(/Assignment and Grade Services/);
     expect(explain('ags_not_available')?.admin).toMatch(/no usable AGS endpoint/);
+    expect(explain('ags_not_available')?.status).toBe(422);
+    expect(explain('launch_not_landed')?.status).toBe(409);
     expect(explain('nrps_scope_missing')?.admin).toMatch(/contextmembership\.readonly/);
     expect(explain('jwks_timeout')?.status).toBe(502);
   });
@@ -69,8 +73,8 @@ describe('error catalogue', () => {
 
   it('explains an unknown code as an internal error that names the code', () => {
     const e = explainOrUnknown('something_new');
-    expect(e.admin).toMatch(/"something_new".*does not know yet/);
-    expect(e).toMatchObject({ status: 500, learner: explain('internal_error')?.learner, fix: explain('internal_error')?.fix });
+    expect(e.admin).toMatch(/"something_new".*not in this process’s error catalogue.*newer Tether version/);
+    expect(e).toMatchObject({ status: 500, learner: explain('internal_error')?.learner, fix: expect.stringMatching(/Update this process/) });
     expect(explainOrUnknown('kid_not_found')).toBe(explain('kid_not_found'));
   });
 

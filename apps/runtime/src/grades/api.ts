@@ -8,11 +8,15 @@
 // Errors are JSON `{ error: { code, message, fields? } }`: 400 invalid_request (fields name
 // the bad input: also a body that is not UTF-8 JSON, a NUL or lone surrogate in any string),
 // 401 unauthorized, 404 launch_not_found / attempt_not_found, 409 launch_not_landed /
-// attempt_conflict, 413 request_too_large (over 16 KiB), 422 ags_not_available.
+// attempt_conflict, 413 request_too_large (over 16 KiB), 422 ags_not_available (a launch that
+// cannot carry a grade — an instructor's deep-linking launch, no AGS claim, no score scope,
+// an anonymous launch: `gradeBlockerOf`; `reason` names which). Every code is worded in the
+// catalogue (@tether/errors); a refused call stores nothing.
 //
 // scorePercent is rounded to 4 decimals (0.0001 %, finer than any LMS keeps): a denormal such as
 // 5e-324 is 0, never a value the `real` column cannot hold. Non-finite numbers cannot be JSON.
-import { type ApiKeySummary, attemptDecision, findLaunchByRef, findPassbackByAttemptKey, recordAttempt, verifyApiKey } from '@tether/db';
+import { type ApiKeySummary, attemptDecision, findLaunchByRef, findPassbackByAttemptKey, type GradeBlocker, gradeBlockerOf, recordAttempt, verifyApiKey } from '@tether/db';
+import type { GradesApiErrorCode } from '@tether/errors';
 import { safeText } from '@tether/lti';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
@@ -48,8 +52,26 @@ const gradeInput = z.object({
     .optional(),
 });
 
-const apiError = (c: Context, status: 400 | 401 | 404 | 409 | 413 | 422, code: string, message: string, fields?: Record<string, string>) =>
-  c.json({ error: { code, message, ...(fields ? { fields } : {}) } }, status);
+/** The codes this API answers with; each has a catalogue entry. */
+type GradesApiCode = GradesApiErrorCode | 'invalid_request' | 'request_too_large' | 'ags_not_available';
+
+const apiError = (c: Context, status: 400 | 401 | 404 | 409 | 413 | 422, code: GradesApiCode, message: string, fields?: Record<string, string>, extra?: Record<string, string>) =>
+  c.json({ error: { code, message, ...(fields ? { fields } : {}), ...(extra ?? {}) } }, status);
+
+/** Why a launch cannot carry a grade, for the host product's developer (`reason` in the 422). */
+const NOT_GRADABLE: Record<GradeBlocker, string> = {
+  anonymous: 'The launch has no learner identity (anonymous launch), so no grade can be sent.',
+  no_platform: 'The LMS connection of this launch was removed from Tether, so no grade can be sent.',
+  not_resource_link:
+    'This is not a learner’s launch of a graded activity (it is an instructor’s deep-linking launch or a registration). Report the grade against the launch of the activity the learner was graded in.',
+  no_ags_endpoint:
+    'The LMS did not offer grade passback for this launch (no AGS line item or line items URL in the launch). Enable Assignment and Grade Services for the tool in the LMS; the next launch carries it.',
+  no_resource_link: 'The launch carries only a line items URL and no resource link, so there is no grade column to post to.',
+  no_score_scope:
+    'The LMS did not grant the AGS score scope with this launch, so a score cannot be posted. Enable the score scope for the tool in the LMS; the next launch carries it.',
+  no_lineitem_scope:
+    'The launch carries only a line items URL, and the LMS granted no line item scope to find or create the grade column. Enable the line item scope for the tool in the LMS, or give the activity a grade column.',
+};
 
 /** `limiter`: per-API-key flood control (rate-limits.ts), counted once the key is known. */
 export function gradesApi(deps: RuntimeDeps, limiter?: KeyLimiter) {
@@ -119,16 +141,9 @@ export function gradesApi(deps: RuntimeDeps, limiter?: KeyLimiter) {
         { launch: `launch status is ${launch.status}` },
       );
     }
-    if ((!launch.ags_lineitem_url && !launch.ags_lineitems_url) || !launch.lti_sub || !launch.platform_id) {
-      return apiError(
-        c,
-        422,
-        'ags_not_available',
-        launch.lti_sub
-          ? 'The LMS did not offer grade passback for this launch (no AGS line item or line items URL in the launch). Enable Assignment and Grade Services for the tool in the LMS.'
-          : 'The launch has no learner identity (anonymous launch), so no grade can be sent.',
-      );
-    }
+    // Refused before anything is written: the worker could only fail it later, and no retry helps.
+    const blocker = gradeBlockerOf(launch);
+    if (blocker) return apiError(c, 422, 'ags_not_available', NOT_GRADABLE[blocker], { launch: 'cannot carry a grade' }, { reason: blocker });
 
     const submittedAt = input.submittedAt ? new Date(input.submittedAt) : new Date();
     const result = await recordAttempt(deps.db, {

@@ -88,14 +88,10 @@ export interface ConnectionTestResult {
 }
 
 export const platformsRouter = createTRPCRouter({
-  /** Connected LMSes with deployments and launch activity (one query). */
+  /** Connected LMSes with deployments and launch activity (dynamic registrations are no launches: a just-registered LMS has had none yet). */
   list: adminProcedure.query(async ({ ctx }) => {
     const rows = await listPlatformSummaries(ctx.db, ctx.workspace.id);
-    return rows.map((r) => ({
-      ...platformView(r),
-      lastSuccessfulLaunchAt: isoOrNull(r.last_launch_at),
-      launchesLast7Days: r.launches_7d,
-    }));
+    return rows.map((r) => ({ ...platformView(r), lastSuccessfulLaunchAt: isoOrNull(r.last_launch_at), launchesLast7Days: r.launches_7d }));
   }),
 
   get: adminProcedure.input(byId).query(async ({ ctx, input }) => {

@@ -1,10 +1,18 @@
 // Launch read models for the dashboard: a launch with its timeline (troubleshooting), the
 // recent-launches list and the overview counts. Every query is scoped to a workspace: launches
-// without one (e.g. unknown_platform at login) are visible to nobody.
-import { type Kysely, sql, type Transaction } from 'kysely';
+// without one (e.g. unknown_platform at login) are visible to nobody. Dynamic registrations are
+// kept as `launches` rows too (found by correlation ID) but are no launches: lists, counts and
+// "last launch" leave them out (registration.ts `listRegistrations` lists them).
+import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, LaunchStatus } from '../schema.js';
+import { REGISTRATION_MESSAGE_TYPE } from './registration.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** Not a registration row (a launch refused before its claims were read has no message type). */
+/** A launch row that is a launch (dynamic registrations are kept as launch rows too, so the dashboard finds them by correlation ID). */
+export const isLaunch = (eb: ExpressionBuilder<Database & { l: Database['launches'] }, 'l'>) =>
+  eb.or([eb('l.message_type', 'is', null), eb('l.message_type', '!=', sql.lit(REGISTRATION_MESSAGE_TYPE))]);
 
 /** The learner's best known name: the LMS identity's, else the Tether user's. */
 const userNameSql = sql<string | null>`coalesce(nullif(trim(li.name), ''), nullif(trim(concat_ws(' ', li.given_name, li.family_name)), ''), u.name)`;
@@ -70,7 +78,14 @@ export async function listRecentLaunches(db: Db, workspaceId: string, f: RecentL
       userNameSql.as('user_name'),
       // Microsecond precision, so the cursor never skips rows sharing a millisecond.
       sql<string>`to_char(l.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_ts'),
+      // A landed launch whose later request was refused (a replay: the row stays landed, the
+      // refusal is only on its timeline): the code of the last such refusal.
+      sql<string | null>`case when l.status = 'landed' then (
+        select e.v->>'error_code' from launch_timeline t cross join lateral jsonb_array_elements(t.events) as e(v)
+        where t.correlation_id = l.correlation_id and t.workspace_id = l.workspace_id and e.v->>'step' = 'failed'
+        order by t.id desc limit 1) end`.as('refused_after_landing'),
     ])
+    .where(isLaunch)
     .orderBy('l.created_at', 'desc')
     .orderBy('l.id', 'desc')
     .limit(f.limit + 1);
@@ -96,7 +111,7 @@ export interface DailyLaunchCount {
 /** Launch counts per UTC day since `from` (days without launches are absent). */
 export async function countLaunchesPerDay(db: Db, workspaceId: string, from: Date): Promise<DailyLaunchCount[]> {
   const rows = await db
-    .selectFrom('launches')
+    .selectFrom('launches as l')
     .select([
       sql<string>`to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD')`.as('day'),
       sql<number>`count(*)::int`.as('launches'),
@@ -105,6 +120,7 @@ export async function countLaunchesPerDay(db: Db, workspaceId: string, from: Dat
     ])
     .where('workspace_id', '=', workspaceId)
     .where('created_at', '>=', from)
+    .where(isLaunch)
     .groupBy(sql`1`)
     .execute();
   return rows.map((r) => ({ day: r.day, launches: Number(r.launches), landed: Number(r.landed), failed: Number(r.failed) }));
@@ -112,11 +128,12 @@ export async function countLaunchesPerDay(db: Db, workspaceId: string, from: Dat
 
 export async function topErrorCodes(db: Db, workspaceId: string, from: Date, limit = 5) {
   const rows = await db
-    .selectFrom('launches')
+    .selectFrom('launches as l')
     .select(['error_code', sql<number>`count(*)::int`.as('count')])
     .where('workspace_id', '=', workspaceId)
     .where('created_at', '>=', from)
     .where('status', '=', 'failed')
+    .where(isLaunch)
     .where('error_code', 'is not', null)
     .groupBy('error_code')
     .orderBy('count', 'desc')

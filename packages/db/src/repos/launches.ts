@@ -199,9 +199,22 @@ export async function deepLinkResponded(db: Kysely<Database>, correlationId: str
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_LOOSE = /^(?:urn:uuid:)?\{?([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})\}?$/i;
 
-/** A launch of this workspace by its correlation ID or its launch ID (the Grades API accepts either). */
-export async function findLaunchByRef(db: Db, workspaceId: string, ref: string): Promise<Launch | undefined> {
+/**
+ * A correlation ID as the runtime mints and stores it: a lowercase hyphenated UUID. People paste
+ * them upper-cased, braced, as a URN or without hyphens; any of those is the same ID. Anything
+ * that is not a UUID is returned trimmed, unchanged.
+ */
+export function canonicalCorrelationId(raw: string): string {
+  const s = raw.trim();
+  const m = UUID_LOOSE.exec(s);
+  return m ? m.slice(1, 6).join('-').toLowerCase() : s;
+}
+
+/** A launch of this workspace by its correlation ID or its launch ID (the Grades API accepts either, in any letter case). */
+export async function findLaunchByRef(db: Db, workspaceId: string, rawRef: string): Promise<Launch | undefined> {
+  const ref = canonicalCorrelationId(rawRef);
   const rows = await db
     .selectFrom('launches')
     .selectAll()

@@ -2,6 +2,7 @@
 import { TetherError } from '@tether/errors';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, PassbackSkipCode, PassbackStatus } from '../schema.js';
+import { type RetryBlocker, retryBlockerOf } from './passback-records.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -32,6 +33,8 @@ export interface PassbackListItem {
   createdAt: Date;
   updatedAt: Date;
   sentAt: Date | null;
+  /** For a failed passback: why a retry cannot succeed (`retryBlockerOf`); null when it may. */
+  retryBlocker: RetryBlocker | null;
 }
 
 function listQuery(db: Db) {
@@ -68,9 +71,43 @@ function listQuery(db: Db) {
       'p.created_at as createdAt',
       'p.updated_at as updatedAt',
       'p.sent_at as sentAt',
+      // What a retry would be sent with (retryBlockerOf).
+      'l.message_type as _l_message_type',
+      'l.lti_sub as _l_lti_sub',
+      'l.platform_id as _l_platform_id',
+      'l.ags_lineitem_url as _l_ags_lineitem_url',
+      'l.ags_lineitems_url as _l_ags_lineitems_url',
+      'l.ags_scopes as _l_ags_scopes',
+      'l.resource_link_id as _l_resource_link_id',
       // Full microsecond precision for the keyset cursor (a JS Date keeps milliseconds only).
       sql<string>`to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursorTs'),
     ]);
+}
+
+type ListRow = Awaited<ReturnType<ReturnType<typeof listQuery>['execute']>>[number];
+
+/** A row as the dashboard gets it: the launch's columns folded into `retryBlocker`. */
+function listItem({
+  cursorTs: _c,
+  _l_message_type,
+  _l_lti_sub,
+  _l_platform_id,
+  _l_ags_lineitem_url,
+  _l_ags_lineitems_url,
+  _l_ags_scopes,
+  _l_resource_link_id,
+  ...r
+}: ListRow): PassbackListItem {
+  const launch = {
+    message_type: _l_message_type,
+    lti_sub: _l_lti_sub,
+    platform_id: _l_platform_id,
+    ags_lineitem_url: _l_ags_lineitem_url,
+    ags_lineitems_url: _l_ags_lineitems_url,
+    ags_scopes: _l_ags_scopes,
+    resource_link_id: _l_resource_link_id,
+  };
+  return { ...r, retryBlocker: retryBlockerOf({ status: r.status, error_code: r.errorCode }, launch) };
 }
 
 const encodeCursor = (ts: string, id: string) => Buffer.from(JSON.stringify([ts, id])).toString('base64url');
@@ -116,9 +153,15 @@ export async function listPassbacks(
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    items: page.map(({ cursorTs: _c, ...r }) => r),
+    items: page.map(listItem),
     nextCursor: rows.length > limit && last ? encodeCursor(last.cursorTs, last.id) : null,
   };
+}
+
+/** One passback of a workspace as the lists show it (with its `retryBlocker`). */
+export async function findPassbackItem(db: Db, workspaceId: string, passbackId: string): Promise<PassbackListItem | undefined> {
+  const row = await listQuery(db).where('p.workspace_id', '=', workspaceId).where('p.id', '=', passbackId).executeTakeFirst();
+  return row ? listItem(row) : undefined;
 }
 
 /** The passbacks of one launch, oldest first (the launch page; pass workspaceId to scope it). */
@@ -126,7 +169,7 @@ export async function passbacksForLaunch(db: Db, launchId: string, opts: { works
   let q = listQuery(db).where('p.launch_id', '=', launchId);
   if (opts.workspaceId) q = q.where('p.workspace_id', '=', opts.workspaceId);
   const rows = await q.orderBy('p.created_at').orderBy('p.id').execute();
-  return rows.map(({ cursorTs: _c, ...r }) => r);
+  return rows.map(listItem);
 }
 
 export interface PlatformPassbackCounts {

@@ -38,6 +38,58 @@ export function passbackTargetKey(launch: Pick<Launch, 'ags_lineitem_url' | 'ags
   return null;
 }
 
+/** The AGS scopes a delivery needs (spec URIs; the ags package names them AGS_SCOPES). */
+const SCOPE_SCORE = 'https://purl.imsglobal.org/spec/lti-ags/scope/score';
+const LINE_ITEM_SCOPES = ['https://purl.imsglobal.org/spec/lti-ags/scope/lineitem', 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly'];
+
+/**
+ * Why a launch cannot carry a grade, whatever the LMS answers later (the worker would fail such
+ * a passback on its first try):
+ * - `anonymous`: no learner (sub) to grade;
+ * - `no_platform`: its platform was removed;
+ * - `not_resource_link`: not a learner's resource-link launch (an instructor's deep-linking
+ *   request, a registration); grades belong to the launch of the graded activity;
+ * - `no_ags_endpoint`: the launch carried no AGS line item nor line items URL;
+ * - `no_resource_link`: only a line items URL, and no resource link to find the column by;
+ * - `no_score_scope`: the LMS did not grant the score scope;
+ * - `no_lineitem_scope`: only a line items URL, and no line item scope to find or create the column.
+ * A launch row without a message type (recorded before it was kept) is judged on its AGS claim alone.
+ */
+export type GradeBlocker = 'anonymous' | 'no_platform' | 'not_resource_link' | 'no_ags_endpoint' | 'no_resource_link' | 'no_score_scope' | 'no_lineitem_scope';
+
+export type GradeBlockerInput = Pick<Launch, 'message_type' | 'lti_sub' | 'platform_id' | 'ags_lineitem_url' | 'ags_lineitems_url' | 'ags_scopes' | 'resource_link_id'>;
+
+export function gradeBlockerOf(launch: GradeBlockerInput): GradeBlocker | null {
+  if (!launch.lti_sub) return 'anonymous';
+  if (!launch.platform_id) return 'no_platform';
+  if (launch.message_type !== null && launch.message_type !== 'LtiResourceLinkRequest') return 'not_resource_link';
+  if (!launch.ags_lineitem_url && !launch.ags_lineitems_url) return 'no_ags_endpoint';
+  if (!launch.ags_lineitem_url && !launch.resource_link_id) return 'no_resource_link';
+  const scopes = launch.ags_scopes ?? [];
+  if (!scopes.includes(SCOPE_SCORE)) return 'no_score_scope';
+  if (!launch.ags_lineitem_url && !LINE_ITEM_SCOPES.some((s) => scopes.includes(s))) return 'no_lineitem_scope';
+  return null;
+}
+
+/**
+ * Why a retry of a failed passback cannot succeed (a retry re-sends it for the same launch):
+ * the launch cannot carry a grade (`GradeBlocker`); the failure said so (`ags_not_available`)
+ * or its platform is gone (`platform_not_found`); or the LMS said the launch's own line item
+ * is gone (`lineitem_gone`: a retry posts to that same URL). Null: a retry may succeed once
+ * the cause is fixed (an LMS outage, a token or column setting, a scope enabled in the LMS …).
+ */
+export type RetryBlocker = GradeBlocker | 'lineitem_gone';
+
+export function retryBlockerOf(p: Pick<GradePassback, 'status' | 'error_code'>, launch: GradeBlockerInput): RetryBlocker | null {
+  if (p.status !== 'failed') return null;
+  const blocker = gradeBlockerOf(launch);
+  if (blocker) return blocker;
+  if (p.error_code === 'ags_not_available') return 'no_ags_endpoint';
+  if (p.error_code === 'platform_not_found') return 'no_platform';
+  if (p.error_code === 'ags_lineitem_not_found' && launch.ags_lineitem_url) return 'lineitem_gone';
+  return null;
+}
+
 /**
  * A percent for people: rounded half up to 2 decimals on its decimal digits (72.005 → 72.01,
  * as a person reads it, not as the binary double happens to fall), trailing zeros dropped.

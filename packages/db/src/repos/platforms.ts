@@ -3,6 +3,7 @@
 // the platform it resolves to).
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Deployment, DeploymentPolicy, DeploymentSource, NewPlatform, Platform } from '../schema.js';
+import { isLaunch } from './launch-views.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -96,12 +97,17 @@ export async function listPlatformSummaries(db: Db, workspaceId: string): Promis
     .selectAll('p')
     .select((eb) => [
       deploymentIdsOfP.as('deployment_ids'),
+      // The newest landed launch and a 7-day count, index-backed per platform
+      // (launches_platform_created); registrations are no launches.
       eb
         .selectFrom('launches as l')
-        .select((e) => e.fn.max('l.completed_at').as('m'))
+        .select('l.completed_at')
         .whereRef('l.platform_id', '=', 'p.id')
         .where('l.workspace_id', '=', workspaceId)
         .where('l.status', '=', 'landed')
+        .where(isLaunch)
+        .orderBy('l.created_at', 'desc')
+        .limit(1)
         .as('last_launch_at'),
       eb
         .selectFrom('launches as l')
@@ -109,6 +115,7 @@ export async function listPlatformSummaries(db: Db, workspaceId: string): Promis
         .whereRef('l.platform_id', '=', 'p.id')
         .where('l.workspace_id', '=', workspaceId)
         .where('l.created_at', '>', sql<Date>`now() - interval '7 days'`)
+        .where(isLaunch)
         .as('launches_7d'),
     ])
     .where('p.workspace_id', '=', workspaceId)

@@ -2,7 +2,7 @@
 // releases the URL for a retry within the hour, up to REGISTRATION_MAX_FAILED_ATTEMPTS
 // failures) and the idempotent save of the platform the LMS registered us with.
 import { type Kysely, sql } from 'kysely';
-import type { Database, Platform } from '../schema.js';
+import type { Database, Platform, StoredEvent } from '../schema.js';
 import { writeAudit } from './audit.js';
 import { type EventInput, timelineRow } from './launches.js';
 
@@ -136,6 +136,13 @@ export async function saveRegisteredPlatform(db: Kysely<Database>, p: Registered
   });
 }
 
+/**
+ * The message type of the `launches` row a dynamic registration is kept as (so the dashboard
+ * finds it by correlation ID). It is not a launch: launch lists, counts and "last launch" leave
+ * these rows out; `listRegistrations` reads them.
+ */
+export const REGISTRATION_MESSAGE_TYPE = 'DynamicRegistration';
+
 /** A dynamic registration's outcome and timeline, kept like a launch so the dashboard finds it by correlation ID. */
 export async function recordRegistrationOutcome(
   db: Kysely<Database>,
@@ -150,7 +157,7 @@ export async function recordRegistrationOutcome(
         platform_id: r.platformId,
         issuer: r.issuer,
         client_id: r.clientId,
-        message_type: 'DynamicRegistration',
+        message_type: REGISTRATION_MESSAGE_TYPE,
         status: r.errorCode ? 'failed' : 'landed',
         error_code: r.errorCode,
         completed_at: new Date(),
@@ -159,4 +166,57 @@ export async function recordRegistrationOutcome(
     .insertInto('launch_timeline')
     .values(timelineRow(r.correlationId, r.workspaceId, events))
     .execute();
+}
+
+export interface RegistrationHistoryRow {
+  id: string;
+  correlation_id: string;
+  status: 'landed' | 'failed' | 'started';
+  error_code: string | null;
+  platform_id: string | null;
+  platform_name: string | null;
+  issuer: string | null;
+  client_id: string | null;
+  created_at: Date;
+  /** The registration's timeline (one write): what the LMS sent and answered, for failures too. */
+  events: StoredEvent[];
+}
+
+/**
+ * A workspace's dynamic registrations, newest first (at most `limit`): the rows
+ * `recordRegistrationOutcome` keeps, each with its timeline. The partial index
+ * `launches_registrations` serves it however many launches the workspace has.
+ */
+export async function listRegistrations(db: Kysely<Database>, workspaceId: string, limit = 50): Promise<RegistrationHistoryRow[]> {
+  const rows = await db
+    .selectFrom('launches as l')
+    .leftJoin('platforms as p', (j) => j.onRef('p.id', '=', 'l.platform_id').onRef('p.workspace_id', '=', 'l.workspace_id'))
+    .select([
+      'l.id',
+      'l.correlation_id',
+      'l.status',
+      'l.error_code',
+      'l.platform_id',
+      'p.name as platform_name',
+      'l.issuer',
+      'l.client_id',
+      'l.created_at',
+      (eb) =>
+        eb
+          .selectFrom('launch_timeline as t')
+          .select('t.events')
+          .whereRef('t.correlation_id', '=', 'l.correlation_id')
+          .whereRef('t.workspace_id', '=', 'l.workspace_id')
+          .orderBy('t.id')
+          .limit(1)
+          .as('events'),
+    ])
+    .where('l.workspace_id', '=', workspaceId)
+    // A literal, not a parameter: the partial index's predicate must match in prepared plans too.
+    .where('l.message_type', '=', sql.lit(REGISTRATION_MESSAGE_TYPE))
+    .orderBy('l.created_at', 'desc')
+    .orderBy('l.id', 'desc')
+    .limit(Math.max(1, Math.min(200, Math.floor(limit))))
+    .execute();
+  return rows.map((r) => ({ ...r, events: (r.events as StoredEvent[] | null) ?? [] }));
 }

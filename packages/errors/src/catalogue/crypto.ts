@@ -99,7 +99,8 @@ export const cryptoEntries: CatalogueSlice = {
   handoff_token_invalid: {
     status: 401,
     learner: 'This link to the scenario is not valid. Please open the activity again from your course.',
-    admin: 'A scenario player refused a hand-off token: it is not a Tether hand-off token (wrong "typ" header) or its claims are malformed — usually a player and a runtime on different versions of @tether/crypto.',
+    admin:
+      'A scenario player refused a hand-off token: it is not a Tether hand-off token (wrong "typ" header) or its claims are malformed — usually a player and a runtime on different versions of @tether/crypto.',
     fix: "Update the player's @tether/crypto to the runtime's version; the error's details.claims names the claims it could not read.",
   },
   handoff_token_replayed: {

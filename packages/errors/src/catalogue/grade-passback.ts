@@ -9,10 +9,12 @@ export type PassbackErrorCode = (typeof PASSBACK_ERROR_CODES)[number];
 
 export const gradePassbackEntries: CatalogueSlice = {
   ags_not_available: {
-    status: 409,
+    // The Grades API refuses such a grade with this status; nothing is stored.
+    status: 422,
     learner: GRADE_NOT_SENT,
-    admin: 'The launch carried no usable AGS endpoint for this learner.',
-    fix: 'Enable grade passback for the tool in the LMS and launch again.',
+    admin:
+      'The launch cannot carry a grade: the LMS sent no usable AGS endpoint with it (no line item, or only a line item container without a resource link — an instructor’s deep-linking launch), did not grant the score scope, or the launch was anonymous.',
+    fix: 'Report grades against a learner’s resource-link launch. If learners’ launches lack it too, enable grade passback ("Assignment and Grade Services" with the score scope) for the tool in the LMS; the next launch carries it.',
   },
   job_failed: {
     status: 500,
