@@ -15,7 +15,13 @@ export default defineConfig({
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       // Everything runs on this machine: Chromium's local-network checks would block the LMS's hops.
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
+      ],
     },
   },
 });

@@ -1,5 +1,8 @@
 // Scenario lookups for routing and landing, cached briefly per node: every launch needs one,
-// and they change rarely (an edit shows up within the TTL).
+// and they change rarely (an edit, an archive or an unarchive shows up within the TTL).
+// Lookups return archived scenarios too — a launch must tell "archived" (`scenario_archived`:
+// unarchive it, or relink the activity) from "no such scenario" (`scenario_not_found`);
+// `launchable` makes that call in one place.
 import { type Database, findScenarioById, findScenarioByRef, type Kysely, type Scenario } from '@tether/db';
 
 /** How long a node trusts its cached scenario lookups (an edit or removal shows within this). */
@@ -18,7 +21,11 @@ export function createScenarioDirectory(db: Kysely<Database>, ttlMs = SCENARIO_C
     }
     return scenario;
   };
+  /** What a launch may open: the scenario, or why not. */
+  const launchable = (scenario: Scenario | undefined): { ok: true; scenario: Scenario } | { ok: false; code: 'scenario_not_found' | 'scenario_archived'; scenario?: Scenario } =>
+    !scenario ? { ok: false, code: 'scenario_not_found' } : scenario.archived_at ? { ok: false, code: 'scenario_archived', scenario } : { ok: true, scenario };
   return {
+    launchable,
     byRef: (workspaceId: string, ref: string) => get(`${workspaceId}\nref\n${ref}`, () => findScenarioByRef(db, workspaceId, ref)),
     byId: (workspaceId: string, id: string) => get(`${workspaceId}\nid\n${id}`, () => findScenarioById(db, workspaceId, id)),
   };

@@ -67,7 +67,7 @@ const cases: [string, LaunchSpec, string, number][] = [
   ['R26 empty sub', { tamper: { set: { sub: '' } } }, 'sub_missing', 400],
   ['R26 anonymous launch', { user: 'anonymous' }, 'sub_missing', 400],
   ['R27 signed target_link_uri points elsewhere', { tamper: { set: { target_link_uri: 'https://evil.example/launch' } } }, 'target_link_uri_invalid', 400],
-  ['scenario_id missing', { custom: {} }, 'scenario_not_found', 404],
+  ['scenario_id missing', { custom: {} }, 'scenario_id_missing', 404],
   ['scenario_id unknown', { custom: { scenario_id: 'no-such-scenario' } }, 'scenario_not_found', 404],
   [
     'platform answers login_required (Canvas, blocked cookie)',

@@ -80,8 +80,8 @@ describe('scenarios', () => {
   it('a duplicate slug ⇒ CONFLICT naming the scenario that has it', async () => {
     const err = await trpcError(admin.scenarios.create({ slug: 'fire-safety', title: 'Copy' }));
     expect(err.code).toBe('CONFLICT');
-    expect(err.message).toBe('slug: "fire-safety" is already used by the scenario "Fire safety"');
-    expect(fieldErrorsOf(err)).toEqual({ slug: '"fire-safety" is already used by the scenario "Fire safety"' });
+    expect(err.message).toBe('slug: The slug "fire-safety" is already used by the scenario "Fire safety".');
+    expect(fieldErrorsOf(err)).toEqual({ slug: 'The slug "fire-safety" is already used by the scenario "Fire safety".' });
   });
 
   it('invalid input names the fields', async () => {

@@ -116,6 +116,8 @@ export interface ScenariosTable {
   description: Generated<string>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  // 2026-11-29T09-00_scenario_archive: set while archived (hidden from lists and the picker, launches refused).
+  archived_at: NullableTimestamp;
 }
 
 export interface PlatformsTable {

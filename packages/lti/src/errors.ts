@@ -36,6 +36,8 @@ export const LTI_ERROR_CODES = [
   'claim_invalid',
   'sub_missing',
   'scenario_not_found',
+  'scenario_id_missing',
+  'scenario_archived',
   'internal_error',
 ] as const;
 export type LtiErrorCode = (typeof LTI_ERROR_CODES)[number];

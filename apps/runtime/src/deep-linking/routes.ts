@@ -57,7 +57,8 @@ async function openSession(deps: RuntimeDeps, token: unknown): Promise<{ session
 const toPickerScenario = (s: Scenario): PickerScenario => ({ id: s.id, slug: s.slug, title: s.title, description: s.description });
 
 async function renderPicker(deps: RuntimeDeps, token: string, session: PickerSession, entry: PlatformEntry, status: 200 | 400, notice?: string) {
-  const scenarios = await listScenarios(deps.db, entry.platform.workspace_id);
+  // Archived scenarios are not offered: a link to one would be refused at launch.
+  const scenarios = await listScenarios(deps.db, entry.platform.workspace_id, { archived: 'exclude' });
   return page(
     status,
     session.correlationId,
@@ -118,6 +119,8 @@ async function respond(c: Context, deps: RuntimeDeps): Promise<Response> {
     for (const id of ids) {
       const scenario = z.uuid().safeParse(id).success ? await deps.scenarios.byId(platform.workspace_id, id) : undefined;
       if (!scenario) return refuse('deep_link_selection_invalid', `scenario ${id} is not in this workspace`, { scenario_id: id });
+      // Archived while the picker was open: adding it would create a link every launch refuses.
+      if (scenario.archived_at) return refuse('deep_link_selection_invalid', `scenario ${scenario.slug} is archived`, { scenario_id: id, slug: scenario.slug });
       chosen.push(scenario);
     }
   }

@@ -86,9 +86,12 @@ export async function resumeFromStorage(c: Context, deps: RuntimeDeps): Promise<
   if (data.settings !== undefined) {
     next = { kind: 'picker', settings: deepLinkingSettingsSchema.parse(JSON.parse(data.settings)) };
   } else {
-    const scenario = await deps.scenarios.byId(entry.platform.workspace_id, data.scenario ?? '');
-    if (!scenario) return fail(deps, timeline, 'scenario_not_found', { step: 'scenario', ...who, record, note: 'the scenario was removed during the launch' });
-    next = { kind: 'scenario', scenario };
+    const found = deps.scenarios.launchable(await deps.scenarios.byId(entry.platform.workspace_id, data.scenario ?? ''));
+    if (!found.ok) {
+      const note = found.code === 'scenario_archived' ? 'the scenario was archived during the launch' : 'the scenario was removed during the launch';
+      return fail(deps, timeline, found.code, { step: 'scenario', ...who, record, note });
+    }
+    next = { kind: 'scenario', scenario: found.scenario };
   }
   return { timeline, input: { entry, record, state: data.state, learnDeployment: data.learn === '1', next } };
 }

@@ -44,6 +44,8 @@ export function landingPage(opts: {
     </details>
   </div>`;
   // The used code is worthless, but it should not sit in history or be re-requested on reload.
-  const steps = [opts.cleanUrl ? `history.replaceState(null,'',${jsonForScript(opts.cleanUrl)});` : '', player?.auto ? `document.getElementById('handoff').submit();` : ''].join('');
+  const steps = [opts.cleanUrl ? `history.replaceState(null,'',${jsonForScript(opts.cleanUrl)});` : '', player?.auto ? `document.getElementById('handoff').submit();` : ''].join(
+    '',
+  );
   return layout({ title: opts.scenario.title, nonce: opts.nonce, body, ...(steps ? { script: steps } : {}) });
 }

@@ -69,8 +69,9 @@ export function launchHandler(deps: RuntimeDeps) {
     const login = await findLoginState(deps.db, stateParam);
     // A state this tool never issued (or long since deleted): nothing to attach it to.
     if (!login) return fail(deps, null, 'state_unknown', { step: 'state' });
-    // The login's events (kept on its state row) lead this launch's timeline.
-    timeline = new Timeline(login.correlation_id, loginEventsOf(login));
+    // The login's events (kept on its state row) lead this launch's timeline — once: a replay's
+    // timeline already holds them.
+    timeline = new Timeline(login.correlation_id, login.consumed_at ? [] : loginEventsOf(login));
     const who: Omit<FailureContext, 'step'> = {
       workspaceId: login.workspace_id,
       platformId: login.platform_id,
@@ -137,15 +138,20 @@ export function launchHandler(deps: RuntimeDeps) {
       next = { kind: 'picker', settings };
     } else {
       const scenarioRef = scenarioRefOf(record.custom);
-      const scenario = scenarioRef ? await deps.scenarios.byRef(platform.workspace_id, scenarioRef) : undefined;
-      if (!scenario) {
-        return fail(deps, timeline, 'scenario_not_found', {
+      const found = deps.scenarios.launchable(scenarioRef ? await deps.scenarios.byRef(platform.workspace_id, scenarioRef) : undefined);
+      if (!found.ok) {
+        return fail(deps, timeline, scenarioRef ? found.code : 'scenario_id_missing', {
           step: 'scenario',
           ...who,
-          note: scenarioRef ? `scenario_id=${scenarioRef} does not match a scenario of this workspace` : 'the activity has no custom parameter scenario_id',
-          details: { scenario_id: scenarioRef ?? null },
+          note: !scenarioRef
+            ? 'the activity has no custom parameter scenario_id'
+            : found.code === 'scenario_archived'
+              ? `scenario_id=${scenarioRef} names the archived scenario "${found.scenario?.title}"`
+              : `scenario_id=${scenarioRef} does not match a scenario of this workspace`,
+          details: { scenario_id: scenarioRef ?? null, ...(found.scenario ? { slug: found.scenario.slug } : {}) },
         });
       }
+      const { scenario } = found;
       timeline.ok('scenario', { scenario_id: scenario.id, slug: scenario.slug, by: scenarioRef === scenario.id ? 'id' : 'slug' });
       next = { kind: 'scenario', scenario };
     }

@@ -8,6 +8,7 @@
 
 import { isCryptoError } from '@tether/crypto';
 import { appendEvents, redeemLandingCode } from '@tether/db';
+import { explain } from '@tether/errors';
 import type { Context } from 'hono';
 import { generateCookie, getCookie } from 'hono/cookie';
 import { z } from 'zod';
@@ -91,12 +92,12 @@ export function learnHandler(deps: RuntimeDeps) {
     const session = parsed.data;
 
     const frameAncestors = session.frame;
-    const scenario = await deps.scenarios.byId(session.workspace, session.scenario);
-    if (!scenario) {
-      return page(404, session.cid, (nonce) => errorPage({ code: 'scenario_not_found', correlationId: session.cid, nonce, note: 'the scenario was removed' }), {
-        frameAncestors,
-      });
+    const found = deps.scenarios.launchable(await deps.scenarios.byId(session.workspace, session.scenario));
+    if (!found.ok) {
+      const note = found.code === 'scenario_archived' ? 'the scenario was archived' : 'the scenario was removed';
+      return page(explain(found.code)?.status ?? 404, session.cid, (nonce) => errorPage({ code: found.code, correlationId: session.cid, nonce, note }), { frameAncestors });
     }
+    const { scenario } = found;
     // With a scenario player configured, every view hands a fresh launch context on (a reload
     // after the first one's 5 minutes still works).
     const handoff = await prepareHandoff(deps, handoffContextOf(session, scenario));

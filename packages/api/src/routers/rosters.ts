@@ -1,6 +1,7 @@
 // Names and Roles roster sync as admins see it: the course contexts that can be synced (those
-// whose launches carried an NRPS memberships URL), "Sync roster", and the syncs' progress.
-import { listRosterContexts, listRosterSyncs, ROSTER_SCHEDULE_ACTOR, type RosterSync, requestRosterSync } from '@tether/db';
+// whose launches carried an NRPS memberships URL), who their members are, "Sync roster", and
+// the syncs' progress.
+import { type CourseMember, listCourseMembers, listRosterContexts, listRosterSyncs, ROSTER_SCHEDULE_ACTOR, type RosterSync, requestRosterSync } from '@tether/db';
 import { safeText } from '@tether/lti';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
@@ -35,6 +36,41 @@ function syncView(s: RosterSync & { platform_name?: string | null }) {
 
 export type RosterSyncView = ReturnType<typeof syncView>;
 
+/**
+ * Short names of LMS role URIs ("…/membership#Instructor" → "Instructor",
+ * "…/membership/Instructor#TeachingAssistant" → "Teaching assistant"). Course (membership)
+ * roles when there are any; institution and system roles only when they are all there is.
+ */
+export function roleLabels(roles: readonly string[]): string[] {
+  const short = (r: string) => {
+    const tail = r.slice(Math.max(r.lastIndexOf('#'), r.lastIndexOf('/')) + 1) || r;
+    return tail.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/ (\w)/g, (m) => m.toLowerCase());
+  };
+  const isCourseRole = (r: string) => !r.includes('://') || r.includes('/vocab/lis/v2/membership');
+  const course = roles.filter(isCourseRole);
+  return [...new Set((course.length > 0 ? course : roles).map(short))];
+}
+
+function memberView(m: CourseMember) {
+  const name = m.name?.trim() || [m.givenName, m.familyName].filter(Boolean).join(' ').trim() || null;
+  return {
+    identityId: m.identityId,
+    name: name ?? m.email ?? m.sub,
+    email: m.email,
+    sub: m.sub,
+    roles: roleLabels(m.roles),
+    roleUris: m.roles,
+    status: m.status,
+    rosterStatus: m.rosterStatus,
+    source: m.rosterStatus === null ? ('launch' as const) : ('roster' as const),
+    syncedAt: isoOrNull(m.syncedAt),
+    lastLaunchAt: isoOrNull(m.lastLaunchAt),
+  };
+}
+
+/** How many members one call lists (the page says when a course has more). */
+const MEMBERS_LIMIT = 500;
+
 const contextIdSchema = safeText({ max: 255, min: 1 });
 
 export const rostersRouter = createTRPCRouter({
@@ -51,6 +87,15 @@ export const rostersRouter = createTRPCRouter({
       lastSync: c.lastSync ? syncView(c.lastSync) : null,
     })),
   ),
+
+  /**
+   * Who is in a course: the members its synced roster lists and those who launched from it,
+   * with their roles, status and last launch (active first, then by name; at most 500).
+   */
+  members: adminProcedure.input(z.object({ platformId: idSchema, contextId: contextIdSchema })).query(async ({ ctx, input }) => {
+    const members = await listCourseMembers(ctx.db, ctx.workspace.id, input, { limit: MEMBERS_LIMIT + 1 });
+    return { members: members.slice(0, MEMBERS_LIMIT).map(memberView), more: members.length > MEMBERS_LIMIT };
+  }),
 
   /** Queue a roster sync of one context (refused while one is queued or running). */
   sync: adminProcedure.input(z.object({ platformId: idSchema, contextId: contextIdSchema })).mutation(async ({ ctx, input }) => {

@@ -12,6 +12,8 @@ import * as learnerCodes from './2026-11-29T04-00_learner_codes.js';
 import * as loginEvents from './2026-11-29T05-00_login_events.js';
 import * as compactTimeline from './2026-11-29T06-00_compact_timeline.js';
 import * as loginStateFillfactor from './2026-11-29T07-00_login_state_fillfactor.js';
+import * as scenarioArchive from './2026-11-29T09-00_scenario_archive.js';
+import * as registrationHistory from './2026-11-29T10-00_registration_history.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-23T01-00_initial': initial,
@@ -25,6 +27,8 @@ const migrations: Record<string, Migration> = {
   '2026-11-29T07-00_login_state_fillfactor': loginStateFillfactor,
   '2026-11-29T02-00_sign_in_limits': signInLimits,
   '2026-11-29T03-00_registration_attempts': registrationAttempts,
+  '2026-11-29T09-00_scenario_archive': scenarioArchive,
+  '2026-11-29T10-00_registration_history': registrationHistory,
 };
 
 export const migrationProvider: MigrationProvider = {

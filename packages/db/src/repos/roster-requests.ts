@@ -1,6 +1,6 @@
 // Names and Roles (NRPS) roster sync requests: the course contexts a workspace can sync (those
-// whose launches carried a memberships URL), requesting a sync, and the syncs' progress as the
-// dashboard lists it. (The worker's steps are in roster-sync-steps.ts.)
+// whose launches carried a memberships URL), their members, requesting a sync, and the syncs'
+// progress as the dashboard lists it. (The worker's steps are in roster-sync-steps.ts.)
 //
 // A sync is a `roster_syncs` row plus a `roster-sync` queue job written in the same
 // transaction (at most one queued/running sync per context: a partial unique index).
@@ -62,17 +62,11 @@ export async function listRosterContexts(db: Db, workspaceId: string): Promise<R
     .orderBy('context_id')
     .orderBy('created_at', 'desc')
     .execute();
-  const counts = await db
-    .selectFrom('context_memberships')
-    .select([
-      'platform_id',
-      'context_id',
-      sql<number>`count(*) filter (where status = 'active')::int`.as('active'),
-      sql<number>`count(*) filter (where status = 'inactive')::int`.as('inactive'),
-    ])
-    .where('workspace_id', '=', workspaceId)
-    .groupBy(['platform_id', 'context_id'])
-    .execute();
+  const counts = await countCourseMembers(
+    db,
+    workspaceId,
+    rows.map((r) => ({ platformId: r.platform_id!, contextId: r.context_id! })),
+  );
   const key = (p: string, c: string) => `${p} ${c}`;
   const syncBy = new Map(syncs.map((s) => [key(s.platform_id, s.context_id), s]));
   const countBy = new Map(counts.map((c) => [key(c.platform_id, c.context_id), c]));
@@ -89,6 +83,130 @@ export async function listRosterContexts(db: Db, workspaceId: string): Promise<R
       lastSync: syncBy.get(k) ?? null,
     };
   });
+}
+
+// ------------------------------------------------------------------------------------------
+// Course members
+//
+// A course's members are everyone its synced roster lists (`context_memberships`) AND everyone
+// who landed a launch from it — a learner who launched is a member before any roster sync, and
+// a course whose roster was never synced still has the members who launched.
+//
+// The status rule (the dashboard states it next to the counts): a member is ACTIVE when the
+// latest roster sync listed them as Active, when they launched from the course after that sync
+// said otherwise (the LMS let them in since), or when no synced roster lists them and they
+// launched. INACTIVE: the roster listed them as Inactive, or dropped or deleted them, and they
+// have not launched from the course since.
+
+export interface CourseKey {
+  platformId: string;
+  contextId: string;
+}
+
+/** Identities in one or more courses, one row per (course, identity), with the inputs of the rule and its result. */
+function courseMembersSql(workspaceId: string, courses: readonly CourseKey[]) {
+  const inCourses = (platform: string, context: string) =>
+    sql`(${sql.ref(platform)}, ${sql.ref(context)}) in (${sql.join(courses.map((c) => sql`(${c.platformId}::uuid, ${c.contextId}::text)`))})`;
+  return sql`
+    with launched as (
+      select distinct on (l.platform_id, l.context_id, i.id)
+        l.platform_id, l.context_id, i.id as identity_id, l.roles, l.created_at as last_launch_at
+      from launches l
+      join lti_identities i on i.workspace_id = l.workspace_id and i.issuer = l.issuer and i.sub = l.lti_sub
+      where l.workspace_id = ${workspaceId}::uuid and l.status = 'landed' and ${inCourses('l.platform_id', 'l.context_id')}
+      order by l.platform_id, l.context_id, i.id, l.created_at desc
+    ),
+    rostered as (
+      select cm.platform_id, cm.context_id, cm.identity_id, cm.roles, cm.status, cm.synced_at
+      from context_memberships cm
+      where cm.workspace_id = ${workspaceId}::uuid and ${inCourses('cm.platform_id', 'cm.context_id')}
+    )
+    select
+      coalesce(r.platform_id, la.platform_id) as platform_id,
+      coalesce(r.context_id, la.context_id) as context_id,
+      coalesce(r.identity_id, la.identity_id) as identity_id,
+      r.status as roster_status,
+      r.roles as roster_roles,
+      r.synced_at,
+      la.roles as launch_roles,
+      la.last_launch_at,
+      case when r.status is null or r.status = 'active' or la.last_launch_at > r.synced_at then 'active' else 'inactive' end as status
+    from rostered r
+    full join launched la on la.platform_id = r.platform_id and la.context_id = r.context_id and la.identity_id = r.identity_id`;
+}
+
+/** Active and inactive members per course (see the rule above); courses without any are left out. */
+export async function countCourseMembers(
+  db: Db,
+  workspaceId: string,
+  courses: readonly CourseKey[],
+): Promise<{ platform_id: string; context_id: string; active: number; inactive: number }[]> {
+  if (courses.length === 0) return [];
+  const { rows } = await sql<{ platform_id: string; context_id: string; active: number; inactive: number }>`
+    select m.platform_id, m.context_id,
+      (count(*) filter (where m.status = 'active'))::int as active,
+      (count(*) filter (where m.status = 'inactive'))::int as inactive
+    from (${courseMembersSql(workspaceId, courses)}) m
+    group by m.platform_id, m.context_id`.execute(db);
+  return rows;
+}
+
+export interface CourseMember {
+  identityId: string;
+  /** The LMS user id (`sub`). */
+  sub: string;
+  name: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  email: string | null;
+  /** The roster's roles when a sync listed the member, else those of their latest launch. */
+  roles: string[];
+  status: 'active' | 'inactive';
+  /** What the latest roster sync said (null: no synced roster lists them). */
+  rosterStatus: 'active' | 'inactive' | null;
+  /** When a roster sync last saw them. */
+  syncedAt: Date | null;
+  /** Their latest landed launch from this course. */
+  lastLaunchAt: Date | null;
+}
+
+/** The members of one course (roster and launches), active first, then by name; at most `limit`. */
+export async function listCourseMembers(db: Db, workspaceId: string, course: CourseKey, opts: { limit?: number } = {}): Promise<CourseMember[]> {
+  const { rows } = await sql<{
+    identity_id: string;
+    sub: string;
+    name: string | null;
+    given_name: string | null;
+    family_name: string | null;
+    email: string | null;
+    roster_roles: string[] | null;
+    launch_roles: string[] | null;
+    roster_status: 'active' | 'inactive' | null;
+    status: 'active' | 'inactive';
+    synced_at: Date | null;
+    last_launch_at: Date | null;
+  }>`
+    select m.identity_id, i.sub, i.name, i.given_name, i.family_name, i.email,
+      m.roster_roles, m.launch_roles, m.roster_status, m.status, m.synced_at, m.last_launch_at
+    from (${courseMembersSql(workspaceId, [course])}) m
+    join lti_identities i on i.id = m.identity_id
+    order by m.status = 'active' desc,
+      lower(coalesce(nullif(i.name, ''), nullif(concat_ws(' ', i.given_name, i.family_name), ''), i.email, i.sub)),
+      i.id
+    limit ${opts.limit ?? 500}`.execute(db);
+  return rows.map((r) => ({
+    identityId: r.identity_id,
+    sub: r.sub,
+    name: r.name,
+    givenName: r.given_name,
+    familyName: r.family_name,
+    email: r.email,
+    roles: r.roster_roles ?? r.launch_roles ?? [],
+    status: r.status,
+    rosterStatus: r.roster_status,
+    syncedAt: r.synced_at ? new Date(r.synced_at) : null,
+    lastLaunchAt: r.last_launch_at ? new Date(r.last_launch_at) : null,
+  }));
 }
 
 export type RequestRosterSyncResult = { ok: true; sync: RosterSync } | { ok: false; code: 'not_found' } | { ok: false; code: 'already_active'; sync: RosterSync };

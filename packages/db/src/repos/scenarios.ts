@@ -10,8 +10,15 @@ export async function createScenario(db: Db, input: { workspace_id: string; slug
   return db.insertInto('scenarios').values(input).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function listScenarios(db: Db, workspaceId: string): Promise<Scenario[]> {
-  return db.selectFrom('scenarios').selectAll().where('workspace_id', '=', workspaceId).orderBy('title').execute();
+/**
+ * A workspace's scenarios by title. `archived`: `include` (default: every scenario), `exclude`
+ * (the ones an activity can open — the dashboard's default list, the deep-linking picker) or `only`.
+ */
+export async function listScenarios(db: Db, workspaceId: string, opts: { archived?: 'include' | 'exclude' | 'only' } = {}): Promise<Scenario[]> {
+  let q = db.selectFrom('scenarios').selectAll().where('workspace_id', '=', workspaceId);
+  if (opts.archived === 'exclude') q = q.where('archived_at', 'is', null);
+  if (opts.archived === 'only') q = q.where('archived_at', 'is not', null);
+  return q.orderBy('title').orderBy('id').execute();
 }
 
 export async function findScenarioById(db: Db, workspaceId: string, id: string): Promise<Scenario | undefined> {
@@ -38,6 +45,20 @@ export async function updateScenario(db: Db, workspaceId: string, id: string, ch
   return db
     .updateTable('scenarios')
     .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Archive (`archived: true`) or unarchive a scenario. Archiving an archived scenario keeps
+ * when it was first archived. Undefined when the scenario is not in this workspace.
+ */
+export async function setScenarioArchived(db: Db, workspaceId: string, id: string, archived: boolean): Promise<Scenario | undefined> {
+  return db
+    .updateTable('scenarios')
+    .set({ archived_at: archived ? sql<Date>`coalesce(archived_at, now())` : null, updated_at: sql<Date>`now()` })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .returningAll()

@@ -190,9 +190,22 @@ export const launchEntries: CatalogueSlice = {
   },
   scenario_not_found: {
     status: 404,
+    learner: 'The scenario this activity should open could not be found. Please tell your instructor.',
+    admin:
+      'The launch names a scenario (its custom parameter scenario_id, shown in the summary) that does not exist in this workspace — misspelt, from another workspace, or deleted.',
+    fix: 'In the LMS activity settings, set the custom parameter scenario_id=<slug> to a scenario of this workspace — copy it from the scenario page in the dashboard.',
+  },
+  scenario_id_missing: {
+    status: 404,
     learner: 'This activity is not linked to a scenario yet. Please tell your instructor.',
-    admin: 'The launch has no custom parameter scenario_id, or it names a scenario that does not exist in this workspace.',
-    fix: 'In the LMS activity settings, add the custom parameter scenario_id=<slug> — copy it from the scenario page in the dashboard.',
+    admin: 'The launch has no custom parameter scenario_id, so Tether cannot tell which scenario to open.',
+    fix: 'In the LMS activity settings, add the custom parameter scenario_id=<slug> — copy it from the scenario page in the dashboard — or add the activity through deep linking, which sets it.',
+  },
+  scenario_archived: {
+    status: 410,
+    learner: 'This scenario is no longer available. Please ask your instructor.',
+    admin: 'The activity opens a scenario that is archived in this workspace, and launches into archived scenarios are refused.',
+    fix: 'If the activity should still open it, unarchive the scenario in Scenarios (tick “Show archived”, then Unarchive); otherwise relink the activity in the LMS to another scenario (its custom parameter scenario_id).',
   },
   request_too_large: {
     status: 413,

@@ -27,7 +27,7 @@ function quickLink(scenarioId: string): { id: string; title: string } | undefine
 }
 
 /** What `GET /launch` launches: an activity (`activity`), a deep-linking request (`type=deep_linking`), or a quick launch (`scenario_id`). */
-export function launchSpecOf(sim: SimContext, q: URLSearchParams): LaunchSpec {
+function launchSpecOf(sim: SimContext, q: URLSearchParams): LaunchSpec {
   const as: LaunchAs = q.get('as') === 'instructor' ? 'instructor' : 'learner';
   const activityId = q.get('activity');
   if (activityId !== null) {

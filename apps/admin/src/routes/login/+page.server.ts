@@ -4,22 +4,28 @@ import { adminExists } from '@tether/db';
 import { z } from 'zod';
 import { getDeps } from '$lib/server/deps';
 import type { Actions, PageServerLoad } from './$types';
+import { readSetupDone, SETUP_DONE_COOKIE } from './setup-done';
 
-export const load: PageServerLoad = async ({ locals }) => {
+export const load: PageServerLoad = async ({ locals, cookies }) => {
   if (locals.session) redirect(303, '/');
+  // Just after first-run setup: say so, and fill in the new admin's email (read once).
+  const setupDone = readSetupDone(cookies.get(SETUP_DONE_COOKIE));
+  if (cookies.get(SETUP_DONE_COOKIE) !== undefined) cookies.delete(SETUP_DONE_COOKIE, { path: '/login' });
   const deps = await getDeps();
   const admin = await adminExists(deps.db);
-  return { needsSetup: !admin };
+  return { needsSetup: !admin, setupDone };
 };
 
-const input = z.object({ email: z.email('Enter your email address'), password: z.string().min(1, 'Enter your password') });
+const input = z.object({ email: z.email('Enter your email address, like ada@example.edu.'), password: z.string().min(1, 'Enter your password.') });
 
 export const actions: Actions = {
   default: async ({ request, cookies, url, getClientAddress }) => {
     const form = Object.fromEntries(await request.formData());
     const parsed = input.safeParse(form);
     if (!parsed.success) {
-      return fail(400, { email: String(form.email ?? ''), errors: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])) as Record<string, string> });
+      const errors: Record<string, string> = {};
+      for (const i of parsed.error.issues) errors[String(i.path[0])] ??= i.message;
+      return fail(400, { email: String(form.email ?? ''), errors });
     }
     const deps = await getDeps();
     // The same endpoint, hooks and limiter as POST /api/auth/sign-in/email. The socket address

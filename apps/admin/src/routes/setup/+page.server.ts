@@ -5,6 +5,7 @@ import { adminExists, createWorkspace, deleteWorkspace, writeAudit } from '@teth
 import { safeText, slugify } from '@tether/lti';
 import { z } from 'zod';
 import { getDeps } from '$lib/server/deps';
+import { SETUP_DONE_COOKIE, type SetupDone } from '../login/setup-done';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Setup exists only until the first admin does. */
@@ -12,38 +13,70 @@ async function setupDone() {
   return adminExists((await getDeps()).db);
 }
 
+/**
+ * The password rule as the auth library enforces it (packages/auth's better-auth options):
+ * read from there, so the hint, this form's check and createWorkspaceAdmin never disagree.
+ */
+async function passwordRule(): Promise<{ min: number; max: number }> {
+  const { password } = await (await getDeps()).auth.$context;
+  return { min: password.config.minPasswordLength, max: password.config.maxPasswordLength };
+}
+
 export const load: PageServerLoad = async () => {
   if (await setupDone()) error(404, { message: 'Setup is complete. Sign in instead.' });
-  return {};
+  return { passwordRule: await passwordRule() };
 };
 
-const input = z.object({
-  // safeText: no NUL or broken UTF-8 reaches the workspaces and users tables.
-  workspace: safeText({ max: 120, trim: true }).min(2, 'Name your workspace'),
-  name: safeText({ max: 120, trim: true }).min(1, 'Enter your name'),
-  email: z.email('Enter a valid email address'),
-  password: z.string().min(10, 'Use at least 10 characters').max(256),
-});
+const inputFor = (rule: { min: number; max: number }) =>
+  z.object({
+    // safeText: no NUL or broken UTF-8 reaches the workspaces and users tables.
+    workspace: safeText({ max: 120, trim: true }).min(2, 'Name your workspace (at least 2 characters).'),
+    name: safeText({ max: 120, trim: true }).min(1, 'Enter your name.'),
+    email: z.email('Enter a valid email address, like ada@example.edu.'),
+    password: z
+      .string()
+      .min(rule.min, `This password is too short. Use at least ${rule.min} characters.`)
+      .max(rule.max, `This password is too long. Use at most ${rule.max} characters.`),
+  });
 
 export const actions: Actions = {
-  default: async ({ request }) => {
+  default: async ({ request, cookies, url }) => {
     if (await setupDone()) error(404, { message: 'Setup is complete. Sign in instead.' });
+    const rule = await passwordRule();
     const form = Object.fromEntries(await request.formData());
-    const parsed = input.safeParse(form);
+    const parsed = inputFor(rule).safeParse(form);
+    // Never the password: the form comes back with what was typed in the other fields only.
     const values = { workspace: String(form.workspace ?? ''), name: String(form.name ?? ''), email: String(form.email ?? '') };
-    if (!parsed.success) return fail(400, { values, errors: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])) as Record<string, string> });
+    if (!parsed.success) {
+      const errors: Record<string, string> = {};
+      for (const i of parsed.error.issues) errors[String(i.path[0])] ??= i.message;
+      return fail(400, { values, errors });
+    }
     const deps = await getDeps();
     const slug = slugify(parsed.data.workspace) || 'workspace';
     const ws = await createWorkspace(deps.db, { slug, name: parsed.data.workspace });
+    let email: string;
     try {
       const admin = await createWorkspaceAdmin(deps.auth, deps.db, { workspaceId: ws.id, email: parsed.data.email, password: parsed.data.password, name: parsed.data.name });
+      email = admin.email;
       await writeAudit(deps.db, { workspace_id: ws.id, actor: admin.userId, action: 'setup.complete', target_type: 'workspace', target_id: ws.id });
     } catch (e) {
       await deleteWorkspace(deps.db, ws.id);
-      if (e instanceof AdminError)
-        return fail(400, { values, errors: { [e.message.split(':')[0] ?? 'form']: e.message.split(': ').slice(1).join(': ') } as Record<string, string> });
+      if (e instanceof AdminError) {
+        const errors: Record<string, string> =
+          e.code === 'email_taken'
+            ? { email: 'An account with this email address already exists. Use another address.' }
+            : e.code === 'weak_password'
+              ? { password: `This password is too short. Use at least ${rule.min} characters.` }
+              : { form: 'The workspace could not be created. Please try again.' };
+        return fail(400, { values, errors });
+      }
       throw e;
     }
-    redirect(303, '/login?setup=done');
+    // The sign-in page greets the new admin with their email filled in (a short-lived cookie
+    // for that page only: nothing in the URL, and never the password).
+    const done: SetupDone = { workspace: parsed.data.workspace, email };
+    cookies.set(SETUP_DONE_COOKIE, JSON.stringify(done), { path: '/login', httpOnly: true, sameSite: 'lax', secure: url.protocol === 'https:', maxAge: 600 });
+    redirect(303, '/login');
   },
 };
