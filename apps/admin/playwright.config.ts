@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './e2e/browser';
 
 // Runs against the BUILT dashboard, a runtime and lms-sim, all started by global-setup.
 export default defineConfig({
@@ -13,18 +14,6 @@ export default defineConfig({
     baseURL: process.env.ADMIN_URL,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
-      ], // every test server is on 127.0.0.1: Chromium's local-network checks would block the LMS frame's hops,
-    },
+    launchOptions: chromiumLaunchOptions,
   },
 });

@@ -6,30 +6,11 @@ import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { createTestDatabase } from '@tether/db/testing';
 import { freePort } from '@tether/http/testing';
+import { hydrated, shot, signIn } from './browser';
+import { ADMIN } from './global-setup';
 
-const ADMIN = { email: 'ada@acme.test', password: 'correct horse battery staple' };
 const sim = () => process.env.SIM_URL!;
 const runtime = () => process.env.RUNTIME_URL!;
-
-async function hydrated(page: Page) {
-  await page.waitForSelector('html[data-hydrated="true"]');
-}
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'LTI 1.3' })).toBeVisible();
-  await hydrated(page);
-}
-
-/** A full-page screenshot, from the top (the sticky sidebar or top bar is drawn where the page is scrolled to). */
-async function shot(page: Page, name: string) {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
-}
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 800 };
@@ -91,14 +72,14 @@ test('sign-in refuses a wrong password, then lets the admin in', async ({ page }
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toContainText('do not match');
-  await signIn(page);
+  await signIn(page, ADMIN);
   const headers = (await page.request.get('/settings/lti')).headers();
   expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
 });
 
 test('copies an endpoint URL', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: process.env.ADMIN_URL! });
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.getByRole('button', { name: 'Copy OIDC login initiation URL' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'copied' })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${runtime()}/lti/login`);
@@ -106,7 +87,7 @@ test('copies an endpoint URL', async ({ page, context }) => {
 });
 
 test('manual connection: a validation error, then success', async ({ page }) => {
-  await signIn(page);
+  await signIn(page, ADMIN);
   const cfg = (await (await fetch(`${sim()}/.well-known/openid-configuration`)).json()) as Record<string, string>;
   const form = page.locator('section', { has: page.getByRole('heading', { name: 'Manual LMS connection' }) });
   await form.getByLabel('Platform name').fill('Sim LMS');
@@ -132,7 +113,7 @@ test('manual connection: a validation error, then success', async ({ page }) => 
 
 test('dynamic registration through lms-sim, then the LMS is listed', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: process.env.ADMIN_URL! });
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.getByRole('button', { name: 'Generate registration URL' }).click();
   const field = page.getByTestId('registration-url');
   await expect(field).toContainText('valid for 59 min');
@@ -162,7 +143,7 @@ test('a failing launch is found by its correlation ID with the right explanation
   await shot(learner, '05-learner-error-page');
   await learner.close();
 
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.getByRole('link', { name: 'Troubleshooting' }).click();
   // No scenario_id at all is its own code (scenario_not_found is for one that names no scenario here).
   await expect(page.getByTestId('recent-launches')).toContainText('scenario_id_missing');
@@ -176,7 +157,7 @@ test('a failing launch is found by its correlation ID with the right explanation
 });
 
 test('scenarios: create one and copy its LTI custom property', async ({ page }) => {
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.getByRole('link', { name: 'Scenarios' }).click();
   await hydrated(page);
   await page.getByLabel('Title').fill('Night shift handover');
@@ -201,7 +182,7 @@ test('a Member sees the admins-only page, and the API refuses them too', async (
 test('the LTI settings page works on a tablet', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 820, height: 1180 } });
   const page = await context.newPage();
-  await signIn(page);
+  await signIn(page, ADMIN);
   await expect(page.getByRole('heading', { name: 'Connected LMSes' })).toBeVisible();
   await shot(page, '09-lti-settings-tablet');
   await context.close();
@@ -215,7 +196,7 @@ test('a graded attempt reaches the LMS gradebook and shows in passback and the l
   await learner.close();
 
   // The admin creates an API key for the product.
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.getByRole('link', { name: 'API keys' }).click();
   await hydrated(page);
   await page.getByLabel('Key name').fill('Scenario player');
@@ -244,7 +225,7 @@ test('a graded attempt reaches the LMS gradebook and shows in passback and the l
 });
 
 test('rosters: a course seen at launch lists who launched, then its synced roster, with a truthful active count', async ({ page }) => {
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.getByRole('link', { name: 'Rosters' }).click();
   await hydrated(page);
   await expect(page.getByTestId('active-rule')).toContainText('Active members are listed as active by the course’s latest roster sync, or launched from the course');
@@ -291,7 +272,7 @@ test('every form shows its field errors as sentences, in one style, tied to the 
   await expectFieldErrors(page, ['email', 'password']);
   await expect(page.locator('[data-error-for="email"]')).toHaveText('Enter your email address, like ada@example.edu.');
 
-  await signIn(page);
+  await signIn(page, ADMIN);
   // New scenario: the API's lowercase messages ("title is required") read as sentences.
   await page.goto('/scenarios');
   await hydrated(page);
@@ -333,7 +314,7 @@ for (const [label, viewport] of [
   test(`toasts never cover a control: every Copy button on the LTI settings page, ${label} width`, async ({ browser }) => {
     const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await context.newPage();
-    await signIn(page);
+    await signIn(page, ADMIN);
     const copies = page.getByRole('button', { name: /^Copy / });
     expect(await copies.count()).toBeGreaterThanOrEqual(4);
     for (const copy of await copies.all()) {
@@ -359,7 +340,7 @@ for (const [label, viewport] of [
 }
 
 test('scenarios: archive hides one from the list and the deep-linking picker; unarchive brings it back', async ({ page, context }) => {
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.goto('/scenarios');
   await hydrated(page);
   await page.getByLabel('Title').fill('Retired drill');
@@ -400,7 +381,7 @@ test('scenarios: archive hides one from the list and the deep-linking picker; un
 test('every page at desktop and phone width: no sideways scrolling, the favicon, no 404, a screenshot', async ({ browser }) => {
   const admin = await browser.newContext({ viewport: DESKTOP });
   const setupPage = await admin.newPage();
-  await signIn(setupPage);
+  await signIn(setupPage, ADMIN);
   await setupPage.goto('/scenarios');
   const scenarioPath = await setupPage.getByRole('link', { name: 'Fire drill' }).getAttribute('href');
   await setupPage.goto('/troubleshooting');
@@ -436,7 +417,7 @@ test('every page at desktop and phone width: no sideways scrolling, the favicon,
       await shot(page, `${name}-${viewport.width}`);
     };
     for (const [name, path] of signedOut) await visit(name, path);
-    await signIn(page);
+    await signIn(page, ADMIN);
     for (const [name, path] of signedIn) await visit(name, path);
     const favicon = await page.request.get('/favicon.svg');
     expect(favicon.status()).toBe(200);
@@ -539,7 +520,7 @@ test('first run: setup shows the password rule up front, then lands on sign-in w
 
 // Last: it needs the runtime to refuse archived scenarios (apps/runtime/src/routes/launch.ts).
 test('a launch into an archived scenario is refused with scenario_archived, and troubleshooting says how to fix it', async ({ page, context }) => {
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.goto('/scenarios');
   await hydrated(page);
   await page.getByLabel('Title').fill('Old induction');

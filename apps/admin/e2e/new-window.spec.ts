@@ -6,8 +6,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, expect, type Page, test } from '@playwright/test';
+import { type BrowserContext, chromium, expect, test } from '@playwright/test';
 import { createKysely, createPlatform, type Database, findPlatformsByIssuer, findWorkspaceBySlug, type Kysely } from '@tether/db';
+import { chromiumLaunchOptions, shot } from './browser';
 
 const sim = () => process.env.SIM_URL!;
 const runtime = () => process.env.RUNTIME_URL!;
@@ -18,16 +19,6 @@ const port = (url: string) => new URL(url).port;
  */
 const lmsPage = () => `http://localhost:${port(sim())}`;
 const COURSE = () => `${lmsPage()}/e2e-course`;
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
-];
 
 let db: Kysely<Database>;
 const contexts: BrowserContext[] = [];
@@ -80,7 +71,7 @@ async function browserWithoutFrameCookies(block: boolean): Promise<BrowserContex
     const prefs = { profile: { block_third_party_cookies: true, cookie_controls_mode: 1, content_settings: { exceptions: { cookies: { [exception]: { setting: 2 } } } } } };
     writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify(prefs));
   }
-  const context = await chromium.launchPersistentContext(dir, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ARGS });
+  const context = await chromium.launchPersistentContext(dir, { ...chromiumLaunchOptions, headless: true });
   contexts.push(context);
   // The LMS course page: lms-sim's own launch (its auto-posting login form) in a frame.
   await context.route(COURSE(), (route) =>
@@ -92,8 +83,6 @@ async function browserWithoutFrameCookies(block: boolean): Promise<BrowserContex
   );
   return context;
 }
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 
 async function eventsOf(correlationId: string) {
   return db.selectFrom('launch_events').select(['step', 'outcome', 'details']).where('correlation_id', '=', correlationId).orderBy('id').execute();

@@ -3,24 +3,11 @@
 // correlation ID is found in any letter case, a replay after a landing is shown as a failure,
 // steps have human labels, and the Grades API refuses a grade for a deep-linking launch.
 import { expect, type Page, test } from '@playwright/test';
+import { hydrated, shot, signIn } from './browser';
+import { ADMIN } from './global-setup';
 
-const ADMIN = { email: 'ada@acme.test', password: 'correct horse battery staple' };
 const sim = () => process.env.SIM_URL!;
 const runtime = () => process.env.RUNTIME_URL!;
-
-async function hydrated(page: Page) {
-  await page.waitForSelector('html[data-hydrated="true"]');
-}
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'LTI 1.3' })).toBeVisible();
-  await hydrated(page);
-}
 
 /** Opens a launch from lms-sim in a new tab; returns the tool's answer to the launch post (status and correlation ID) and the form it posted. */
 async function launchFromSim(page: Page, query: string) {
@@ -34,12 +21,12 @@ async function launchFromSim(page: Page, query: string) {
   return result;
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screenshots/troubleshooting-${name}.png`, fullPage: true });
+const shotOf = (page: Page, name: string) => shot(page, `troubleshooting-${name}`);
 
 test.describe.configure({ mode: 'serial' });
 
 test('setup: the sim LMS is connected by hand', async ({ page }) => {
-  await signIn(page);
+  await signIn(page, ADMIN);
   const cfg = (await (await fetch(`${sim()}/.well-known/openid-configuration`)).json()) as Record<string, string>;
   const form = page.locator('section', { has: page.getByRole('heading', { name: 'Manual LMS connection' }) });
   await form.getByLabel('Platform name').fill('Sim LMS');
@@ -55,7 +42,7 @@ test('setup: the sim LMS is connected by hand', async ({ page }) => {
 
 test('registrations: their own history on the LTI page, their own view, and no launch anywhere', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: process.env.ADMIN_URL! });
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.getByRole('button', { name: 'Generate registration URL' }).click();
   const url = await page.getByTestId('registration-url').getByRole('textbox').inputValue();
   const lms = await context.newPage();
@@ -75,7 +62,7 @@ test('registrations: their own history on the LTI page, their own view, and no l
   const registered = page.getByTestId('connected-lms').locator('tbody tr', { hasText: 'Dynamic registration' });
   await expect(registered).toContainText('never');
   await expect(registered).toContainText('0 in 7 days');
-  await shot(page, '01-registration-history');
+  await shotOf(page, '01-registration-history');
 
   // The failed registration's own view: titled Registration, only the fields that apply.
   await history.locator('tbody tr').nth(0).getByRole('link', { name: 'Timeline' }).click();
@@ -86,7 +73,7 @@ test('registrations: their own history on the LTI page, their own view, and no l
   await expect(summary).toContainText('Registration failed');
   for (const launchRow of ['Learner', 'Roles', 'Course', 'Resource link', 'Scenario', 'Deployment']) await expect(summary).not.toContainText(launchRow);
   await expect(page.getByTestId('timeline')).toContainText('Registration URL checked');
-  await shot(page, '02-registration-view');
+  await shotOf(page, '02-registration-view');
 
   // Registrations are no launches: not in the list, not in the counts.
   await page.goto('/troubleshooting');
@@ -100,7 +87,7 @@ test('a wrong scenario_id is named, and the correlation ID is found in upper cas
   await expect(learner.locator('body')).not.toContainText('not linked to a scenario yet');
   await learner.close();
 
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.goto('/troubleshooting');
   await page.getByLabel('Correlation ID').fill(correlationId.toUpperCase());
   await page.getByRole('button', { name: 'Look up' }).click();
@@ -114,7 +101,7 @@ test('a wrong scenario_id is named, and the correlation ID is found in upper cas
   await expect(summary).toContainText('Resource link launch');
   await expect(summary).toContainText('e2e-deployment');
   await expect(summary).toContainText('Learner');
-  await shot(page, '03-wrong-scenario-id');
+  await shotOf(page, '03-wrong-scenario-id');
 });
 
 test('a replay after a landing is a failure: “Landed, then a replay was refused”', async ({ page }) => {
@@ -130,13 +117,13 @@ test('a replay after a landing is a failure: “Landed, then a replay was refuse
   expect(replay.headers()['x-tether-error']).toBe('nonce_replayed');
   await first.learner.close();
 
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.goto(`/troubleshooting/${first.correlationId}`);
   await expect(page.getByTestId('launch-status')).toContainText('Landed, then a replay was refused');
   await expect(page.getByTestId('what-went-wrong')).toContainText('nonce_replayed');
   await expect(page.getByTestId('explanation')).toContainText('replayed');
   await expect(page.getByTestId('timeline')).toContainText('Refused: error page shown');
-  await shot(page, '04-replay');
+  await shotOf(page, '04-replay');
   await page.goto('/troubleshooting');
   await expect(page.getByTestId('recent-launches').locator('tr', { hasText: first.correlationId })).toContainText('then nonce_replayed');
 });
@@ -146,7 +133,7 @@ test("an instructor's deep-linking launch: human step labels, and the Grades API
   expect(dl.status).toBe(303);
   await dl.learner.close();
 
-  await signIn(page);
+  await signIn(page, ADMIN);
   await page.goto(`/troubleshooting/${dl.correlationId}`);
   await expect(page.getByTestId('launch-status')).toContainText('Opened the scenario picker');
   const timeline = page.getByTestId('timeline');

@@ -1,8 +1,7 @@
 import { explainOrUnknown } from '@tether/errors';
 import { html, raw } from 'hono/html';
+import { COPY_CORRELATION_ID_SCRIPT, correlationIdField } from './correlation-id-field.js';
 import { type Html, layout } from './layout.js';
-
-const COPY_SCRIPT = `document.getElementById('copy').addEventListener('click',function(){var i=document.getElementById('cid');i.select();(navigator.clipboard?navigator.clipboard.writeText(i.value):Promise.reject()).then(function(){document.getElementById('copy').textContent='Copied'},function(){document.execCommand('copy');document.getElementById('copy').textContent='Copied'})});`;
 
 /** The page every failure ends on: plain words, the correlation ID to copy, the admin's explanation and fix. */
 function failurePage(opts: {
@@ -20,11 +19,7 @@ function failurePage(opts: {
     <span class="badge">${opts.badge}</span>
     <h1>${raw(opts.title)}</h1>
     <p>${opts.message}</p>
-    <label for="cid" class="muted">Correlation ID — give it to your administrator</label>
-    <div class="copy">
-      <input id="cid" readonly value="${opts.correlationId}" aria-label="Correlation ID" />
-      <button type="button" id="copy">Copy</button>
-    </div>
+    ${correlationIdField(opts.correlationId, 'Correlation ID — give it to your administrator')}
     <details>
       <summary>For administrators</summary>
       <p><strong>What happened:</strong> ${opts.admin}</p>
@@ -33,7 +28,7 @@ function failurePage(opts: {
       <p class="muted">Open Troubleshooting in the Tether dashboard and search for this correlation ID to see every step.</p>
     </details>
   </div>`;
-  return layout({ title: opts.title, nonce: opts.nonce, body, script: COPY_SCRIPT });
+  return layout({ title: opts.title, nonce: opts.nonce, body, script: COPY_CORRELATION_ID_SCRIPT });
 }
 
 /** The failure page for a code: the launch's wording, or the picker's for deep-linking codes (an instructor adding content). */

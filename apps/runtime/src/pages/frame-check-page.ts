@@ -5,6 +5,7 @@
 // button starts the login again — fresh, at the top level of a new window — from the same
 // login-initiation parameters.
 import { html } from 'hono/html';
+import { COPY_CORRELATION_ID_SCRIPT, correlationIdField } from './correlation-id-field.js';
 import { type Html, jsonForScript, layout } from './layout.js';
 
 interface FrameCheckPageInput {
@@ -44,7 +45,7 @@ function access(){if(!document.hasStorageAccess)return Promise.resolve('none');
 function check(sa){var b=new URLSearchParams();b.set('tether_probe',cfg.state);b.set('storage_access',sa);b.set('cookie_enabled',navigator.cookieEnabled?'1':'0');if(cfg.restart)b.set('tether_restart',cfg.restart);
  return fetch(cfg.checkUrl,{method:'POST',body:b,credentials:'same-origin',cache:'no-store'}).then(function(r){return r.ok?r.json():{next:'continue'}})}
 $('restart').addEventListener('submit',function(){$('opened').hidden=false});
-$('copy').addEventListener('click',function(){var i=$('cid');i.select();(navigator.clipboard?navigator.clipboard.writeText(i.value):Promise.reject()).then(function(){$('copy').textContent='Copied'},function(){document.execCommand('copy');$('copy').textContent='Copied'})});
+${COPY_CORRELATION_ID_SCRIPT}
 // At the top level the cookie is first-party: nothing to check. A failed check goes on as before.
 if(window.top===window){go()}else{access().then(check).then(function(r){if(r.next==='new-window')show();else if(r.next==='storage-access')again();else go()},go)}
 `;
@@ -60,11 +61,7 @@ if(window.top===window){go()}else{access().then(check).then(function(r){if(r.nex
         <button type="submit" id="open">${NEW_WINDOW_TITLE}</button>
       </form>
       <p class="muted" id="opened" role="status" hidden>The activity opened in a new window. If you do not see it, allow pop-ups for this site and press the button again.</p>
-      <label for="cid" class="muted">Correlation ID — give it to your administrator if the activity does not open</label>
-      <div class="copy">
-        <input id="cid" readonly value="${opts.correlationId}" aria-label="Correlation ID" />
-        <button type="button" id="copy">Copy</button>
-      </div>
+      ${correlationIdField(opts.correlationId, 'Correlation ID — give it to your administrator if the activity does not open')}
       <details>
         <summary>For administrators</summary>
         <p><strong>What happened:</strong> the browser keeps no cookie for this tool inside the LMS frame (third-party cookies are blocked, partitioned ones too, as Safari does) and the LMS offers no LTI platform storage, so the sign-in cannot complete in the frame. The button starts it again, with a new state, at the top level of a new window.</p>

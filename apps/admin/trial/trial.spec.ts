@@ -9,8 +9,9 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, expect, type Page, test } from '@playwright/test';
+import { hydrated, shot, signIn } from '../e2e/browser';
 
-const root = join(import.meta.dirname, '../..');
+const root = join(import.meta.dirname, '../../..');
 const DASHBOARD = 'http://localhost:3000';
 const DASHBOARD_IP = 'http://127.0.0.1:3000';
 const SIM = 'http://127.0.0.1:3100';
@@ -78,20 +79,6 @@ const portTaken = (port: number) =>
     }).on('error', () => resolve(false));
   });
 
-async function hydrated(page: Page) {
-  await page.waitForSelector('html[data-hydrated="true"]');
-}
-
-async function signIn(page: Page, origin: string) {
-  await page.goto(`${origin}/login`);
-  await hydrated(page);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'LTI 1.3' })).toBeVisible();
-  await hydrated(page);
-}
-
 /** The simulator's Quick launch for the one registered tool. */
 async function quickLaunch(page: Page, scenario: string) {
   await page.goto(SIM);
@@ -99,8 +86,6 @@ async function quickLaunch(page: Page, scenario: string) {
   await form.getByLabel('Scenario (custom scenario_id)').fill(scenario);
   await form.getByRole('button', { name: 'Launch as learner' }).click();
 }
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screenshots/trial-${name}.png`, fullPage: true });
 
 let dataDir: string;
 const running: Command[] = [];
@@ -151,7 +136,7 @@ test('the README trial: set up, connect the simulator, launch, fail one, look it
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'LTI 1.3' })).toBeVisible();
   // …and on localhost, the address `pnpm start` prints.
-  await signIn(page, DASHBOARD);
+  await signIn(page, ADMIN, DASHBOARD);
 
   // 2. A scenario.
   await page.goto(`${DASHBOARD}/scenarios`);
@@ -172,13 +157,13 @@ test('the README trial: set up, connect the simulator, launch, fail one, look it
   await lms.getByLabel('Tool registration URL').fill(registrationUrl);
   await lms.getByRole('button', { name: 'Register' }).click();
   await expect(lms.getByRole('heading', { name: /Tether is connected to/ })).toBeVisible();
-  await shot(lms, '1-registered');
+  await shot(lms, 'trial-1-registered');
 
   // 4. Launch as a learner into fire-drill.
   await quickLaunch(lms, 'fire-drill');
   await expect(lms.getByRole('heading', { name: 'Fire drill' })).toBeVisible();
   await expect(lms.getByText('Welcome, Ada Lovelace')).toBeVisible();
-  await shot(lms, '2-landed');
+  await shot(lms, 'trial-2-landed');
 
   // 5. Fail one on purpose, and find it by its correlation ID (typed in capitals: lookups ignore case).
   await quickLaunch(lms, 'no-such-scenario');
@@ -187,7 +172,7 @@ test('the README trial: set up, connect the simulator, launch, fail one, look it
   await expect(lms.getByRole('alert')).toContainText('could not be found');
   await expect(lms.getByRole('alert')).not.toContainText('not linked');
   expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
-  await shot(lms, '3-failed');
+  await shot(lms, 'trial-3-failed');
   await page.goto(`${DASHBOARD}/troubleshooting`);
   await hydrated(page);
   await page.getByLabel('Correlation ID').fill(correlationId.toUpperCase());
@@ -196,7 +181,7 @@ test('the README trial: set up, connect the simulator, launch, fail one, look it
   await expect(page.getByText('scenario_not_found').first()).toBeVisible();
   await expect(page.getByText('no-such-scenario').first()).toBeVisible();
   await expect(page.getByRole('heading', { name: 'What went wrong' })).toBeVisible();
-  await shot(page, '4-looked-up');
+  await shot(page, 'trial-4-looked-up');
 
   // 6. An API key, the example player, and Tether restarted with SCENARIO_PLAYER_URL.
   await page.goto(`${DASHBOARD}/settings/api-keys`);
@@ -224,7 +209,7 @@ test('the README trial: set up, connect the simulator, launch, fail one, look it
   // Tether lands the learner and posts the signed launch context to the player.
   await expect(lms.getByRole('heading', { name: 'Playing fire-drill as Ada Lovelace' })).toBeVisible();
   await expect(lms).toHaveURL(new RegExp(`^${PLAYER}`));
-  await shot(lms, '5-player');
+  await shot(lms, 'trial-5-player');
   await lms.getByLabel('Score (%)').fill('80');
   await lms.getByRole('button', { name: 'Send score' }).click();
   await expect(lms.getByRole('heading', { name: 'Score sent' })).toBeVisible();
@@ -234,6 +219,6 @@ test('the README trial: set up, connect the simulator, launch, fail one, look it
     await lms.goto(SIM);
     await expect(lms.getByTestId('gradebook')).toContainText('Ada Lovelace: 80 / 100', { timeout: 1_000 });
   }).toPass({ timeout: 60_000 });
-  await shot(lms, '6-gradebook');
+  await shot(lms, 'trial-6-gradebook');
   await ctx.close();
 });
