@@ -48,24 +48,28 @@ test('registrations: their own history on the LTI page, their own view, and no l
   const lms = await context.newPage();
   await lms.goto(`${sim()}/start-registration?url=${encodeURIComponent(url)}`);
   await expect(lms.getByRole('heading', { name: /Tether is connected/ })).toBeVisible();
+  const clientId = (await lms.locator('code').first().textContent())!.trim();
   // The LMS opens the same one-time URL again: refused, and recorded.
   await lms.goto(`${sim()}/start-registration?url=${encodeURIComponent(url)}`);
   await lms.close();
 
   await page.reload();
+  // The newest two (the dashboard spec may have registered before, in this same workspace).
   const history = page.getByTestId('registration-history');
-  await expect(history.locator('tbody tr')).toHaveCount(2);
+  await expect(history.locator('tbody tr').nth(1)).toBeVisible();
   await expect(history.locator('tbody tr').nth(0)).toContainText('failed');
   await expect(history.locator('tbody tr').nth(0)).toContainText('registration_url_used');
   await expect(history.locator('tbody tr').nth(1)).toContainText('registered');
   // The registered LMS has had no launch yet.
-  const registered = page.getByTestId('connected-lms').locator('tbody tr', { hasText: 'Dynamic registration' });
+  const registered = page.getByTestId('connected-lms').locator('tbody tr', { hasText: clientId });
   await expect(registered).toContainText('never');
   await expect(registered).toContainText('0 in 7 days');
   await shotOf(page, '01-registration-history');
 
   // The failed registration's own view: titled Registration, only the fields that apply.
   await history.locator('tbody tr').nth(0).getByRole('link', { name: 'Timeline' }).click();
+  await expect(page).toHaveURL(/\/troubleshooting\/[0-9a-f-]{36}$/);
+  const registrationCid = new URL(page.url()).pathname.split('/').pop()!;
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Registration');
   await expect(page.getByTestId('launch-status')).toContainText('Registration failed');
   await expect(page.getByTestId('what-went-wrong')).toBeVisible();
@@ -75,10 +79,10 @@ test('registrations: their own history on the LTI page, their own view, and no l
   await expect(page.getByTestId('timeline')).toContainText('Registration URL checked');
   await shotOf(page, '02-registration-view');
 
-  // Registrations are no launches: not in the list, not in the counts.
+  // Registrations are no launches: not in the list (the counts are checked in packages/api's troubleshooting test).
   await page.goto('/troubleshooting');
-  await expect(page.locator('main')).toContainText('0 launches');
-  await expect(page.getByTestId('recent-launches')).toHaveCount(0);
+  await expect(page.locator('h1')).toContainText('Troubleshooting');
+  await expect(page.locator(`main a[href*="${registrationCid}"]`)).toHaveCount(0);
 });
 
 test('a wrong scenario_id is named, and the correlation ID is found in upper case', async ({ page }) => {
@@ -153,6 +157,6 @@ test("an instructor's deep-linking launch: human step labels, and the Grades API
   expect(res.status()).toBe(422);
   expect(((await res.json()) as { error: { code: string; reason: string } }).error).toMatchObject({ code: 'ags_not_available', reason: 'not_resource_link' });
   await page.goto('/grades');
-  await expect(page.locator('main')).not.toContainText('e2e-dl-attempt');
-  await expect(page.getByTestId('grades')).toHaveCount(0);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await expect(page.locator('main')).not.toContainText('e2e-dl-attempt'); // nothing written (the dashboard spec's grades may be listed)
 });
