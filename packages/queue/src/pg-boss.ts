@@ -5,7 +5,7 @@
 // enqueue-only users (the dashboard) share one per database.
 
 import type { Database } from '@tether/db';
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import PgBoss from 'pg-boss';
 
 export const PGBOSS_SCHEMA = 'pgboss';
@@ -22,6 +22,61 @@ function newBoss(target: BossTarget, run: { supervise: boolean; schedule: boolea
     schedule: run.schedule,
     ...(run.maintenanceIntervalSeconds === undefined ? {} : { maintenanceIntervalSeconds: run.maintenanceIntervalSeconds }),
   });
+}
+
+const embeddedStarts = new WeakMap<Kysely<Database>, Promise<void>>();
+
+/** The advisory lock every process takes to install pg-boss (any fixed 64-bit key; this one spells "TetherPB"). */
+const SETUP_LOCK_KEY = '6081392680958902850';
+
+/**
+ * Starts pg-boss (its install or migration on a fresh database) with no other node doing the
+ * same: three nodes starting together on a fresh PostgreSQL database failed inside pg-boss's
+ * install ("current transaction is aborted"), and a failed start cannot be retried (pg-boss
+ * stays "starting"). A transaction-scoped advisory lock on its own connection serialises the
+ * starts, behind PgBouncer's transaction pooling too. Not on the embedded engine: PGlite is one
+ * session, where a transaction held open would stop pg-boss's own statements; there the starts
+ * of one process queue up (the runtime installs pg-boss first; the dashboard only enqueues).
+ */
+async function startSerialised(db: Kysely<Database>, boss: PgBoss): Promise<void> {
+  const { rows } = await sql<{ v: string }>`select version() as v`.execute(db);
+  if (rows[0]?.v.includes('PGlite')) {
+    // One after the other in this process (its queues and the tests' nodes share one PGlite).
+    const previous = embeddedStarts.get(db) ?? Promise.resolve();
+    const mine = previous.then(() => boss.start()).then(() => undefined);
+    embeddedStarts.set(
+      db,
+      mine.catch(() => undefined),
+    );
+    await mine;
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${SETUP_LOCK_KEY}::bigint)`.execute(trx);
+    await boss.start();
+  });
+}
+
+/** deadlock_detected, unique_violation, duplicate_table/object: what two nodes creating one queue at once can meet. */
+const CONCURRENT_CREATE_CODES = new Set(['40P01', '23505', '42P07', '42710']);
+const CREATE_ATTEMPTS = 6;
+
+/**
+ * Runs a queue creation again, after a short random pause, when another node creating the same
+ * queue at the same moment made it fail ("deadlock detected" inside pgboss.create_queue). The
+ * creation is one statement (atomic) and create-if-missing, so the retry finds the queue made
+ * or makes it.
+ */
+export async function retryConcurrentCreate<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (attempt >= CREATE_ATTEMPTS || typeof code !== 'string' || !CONCURRENT_CREATE_CODES.has(code)) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100 * attempt));
+    }
+  }
 }
 
 export interface JobQueueOptions {
@@ -51,7 +106,7 @@ export async function startJobQueue(opts: JobQueueOptions): Promise<JobQueue> {
     },
   );
   boss.on('error', (err) => opts.onError?.(err));
-  await boss.start();
+  await startSerialised(opts.db, boss);
   let stopped: Promise<void> | undefined;
   return {
     boss,
@@ -88,7 +143,7 @@ export async function ensureQueue(boss: PgBoss, name: string, settings: QueueSet
     retryBackoff: true,
     expireInSeconds: settings.expireInSeconds,
   };
-  await boss.createQueue(name, options);
+  await retryConcurrentCreate(() => boss.createQueue(name, options));
   if (update) await boss.updateQueue(name, options);
 }
 
@@ -146,7 +201,7 @@ export function createEnqueueOnlyQueue(
   let ready: Promise<void> | undefined;
   const start = () =>
     (ready ??= (async () => {
-      entry.started ??= boss.start().then(() => undefined);
+      entry.started ??= 'db' in opts ? startSerialised(opts.db, boss) : boss.start().then(() => undefined);
       await entry.started;
       await setup(boss);
     })().catch((e: unknown) => {

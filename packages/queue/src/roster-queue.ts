@@ -5,7 +5,7 @@
 import type { Database, RosterQueue } from '@tether/db';
 import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
-import { createEnqueueOnlyQueue, type EnqueueOnly, ensureQueue, type QueueSettings, sendJob } from './pg-boss.js';
+import { createEnqueueOnlyQueue, type EnqueueOnly, ensureQueue, type QueueSettings, retryConcurrentCreate, sendJob } from './pg-boss.js';
 import { ROSTER_QUEUE_NAME, ROSTER_RESYNC_QUEUE_NAME } from './queue-names.js';
 
 export interface RosterJobData {
@@ -20,7 +20,7 @@ export const DEFAULT_ROSTER_QUEUE_SETTINGS: RosterQueueSettings = { retryLimit: 
 export async function ensureRosterQueue(boss: PgBoss, settings: RosterQueueSettings, update: boolean): Promise<void> {
   await ensureQueue(boss, ROSTER_QUEUE_NAME, settings, update);
   // The schedule's queue: one job per tick, no retries (the next tick comes anyway).
-  await boss.createQueue(ROSTER_RESYNC_QUEUE_NAME, { name: ROSTER_RESYNC_QUEUE_NAME, policy: 'standard', retryLimit: 0, expireInSeconds: 15 * 60 });
+  await retryConcurrentCreate(() => boss.createQueue(ROSTER_RESYNC_QUEUE_NAME, { name: ROSTER_RESYNC_QUEUE_NAME, policy: 'standard', retryLimit: 0, expireInSeconds: 15 * 60 }));
 }
 
 /** A RosterQueue sending with this (started) pg-boss. */
